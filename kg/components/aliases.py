@@ -1,0 +1,134 @@
+"""Aliases stated inside an article, and the mentions they imply.
+
+- X（以下简称“Y”）, X（简称Y）, X，简称Y;
+- X（English Name）, X(ABBR), X（English Name, ABBR）;
+- a country or city in front of a name: 美国FDA -> FDA, 日本第一三共株式会社;
+- a transliterated person's family name alone: 安吉拉·库库拉 -> 库库拉;
+- the stem of a suffixed organisation used alone: 博睿康公司 -> 博睿康.
+Every alias (and every name found once) is then looked for again in the
+text, so later mentions count and carry evidence.
+"""
+from __future__ import annotations
+
+import re
+
+from kg.components.spans import add_mention, is_generic
+from kg.components.tokens import tag_table
+from kg.model import Doc, EntityType, Mention
+from kg.pipeline import component
+
+COUNTRIES = ("中国", "美国", "日本", "英国", "德国", "法国", "瑞士", "欧洲", "欧盟", "韩国", "丹麦",
+             "瑞典", "荷兰", "比利时", "意大利", "加拿大", "澳大利亚", "新加坡", "以色列", "印度", "巴西",
+             "上海", "北京", "香港", "中国香港", "深圳")
+_SHORT = re.compile(r"^[（(](?:以下|下文)?(?:简称|下称|简称为|以下称)[:：]?[“\"「]?([^”\"」）)]{1,20})[”\"」]?[）)]")
+_SHORT_COMMA = re.compile(r"^[，,](?:以下)?简称[“\"「]?([^”\"」，。]{1,20})[”\"」]?")
+_PAREN = re.compile(r"^[（(]([^（）()]{2,80})[）)]")
+_LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 .&'\-]*$")
+
+
+def find_alias_pairs(doc: Doc) -> list[tuple[Mention, int, int]]:
+    """(mention, alias start, alias end) for aliases stated after a mention."""
+    out = []
+    text = doc.text
+    for m in doc.mentions:
+        rest = text[m.end:m.end + 90]
+        hit = _SHORT.match(rest) or _SHORT_COMMA.match(rest)
+        if hit:
+            out.append((m, m.end + hit.start(1), m.end + hit.end(1)))
+            continue
+        hit = _PAREN.match(rest)
+        if not hit:
+            continue
+        inner_start = m.end + hit.start(1)
+        pos = inner_start
+        for part in re.split(r"([,，;；])", hit.group(1)):
+            name = part.strip()
+            if _LATIN.match(name) and len(name) >= 2 and not is_generic(name):
+                a = text.index(name, pos)
+                out.append((m, a, a + len(name)))
+            pos += len(part)
+    return out
+
+
+def country_prefix(doc: Doc, m: Mention) -> int:
+    """Start of a country/city prefix glued in front of an organisation mention."""
+    for c in sorted(COUNTRIES, key=len, reverse=True):
+        if doc.text.startswith(c, m.start - len(c)):
+            return m.start - len(c)
+    return m.start
+
+
+@component("aliases", requires=("mentions", "tokens"), assigns=("aliases", "mentions"))
+def aliases(doc: Doc) -> Doc:
+    for m, a, b in find_alias_pairs(doc):
+        alias = add_mention(doc, a, b, m.type, "alias")
+        if alias:
+            doc.aliases.append((m.text, alias.text))
+    for m in list(doc.mentions):
+        if m.type == EntityType.ORGANIZATION and m.rule != "unit":
+            start = country_prefix(doc, m)
+            if start < m.start:
+                full = add_mention(doc, start, m.end, m.type, "country", ref=m.ref)
+                if full:
+                    doc.aliases.append((full.text, m.text))
+    _family_names(doc)
+    _stems(doc)
+    _repeats(doc)
+    return doc
+
+
+def _family_names(doc: Doc) -> None:
+    for m in list(doc.mentions):
+        if m.type == EntityType.PERSON and "·" in m.text:
+            family = m.text.rsplit("·", 1)[1]
+            if len(family) >= 2:
+                doc.aliases.append((m.text, family))
+
+
+def _stems(doc: Doc) -> None:
+    """博睿康公司 -> 博睿康, when exactly one organisation has that stem."""
+    from kg.components.organizations import suffixes
+    stems: dict[str, set[str]] = {}
+    tags = tag_table()
+    for m in doc.mentions:
+        if m.type != EntityType.ORGANIZATION or m.rule == "unit":
+            continue
+        for suf in sorted(suffixes(), key=len, reverse=True):
+            stem = m.text[:-len(suf)]
+            if m.text.endswith(suf) and len(stem) >= 2 and re.search(r"[\u4e00-\u9fff]", stem):
+                if tags.get(stem) not in ("ns", "n", "v", "vn", "a") and not is_generic(stem):
+                    stems.setdefault(stem, set()).add(m.text)
+                break
+    for stem, fulls in stems.items():
+        if len(fulls) == 1:
+            doc.aliases.append((next(iter(fulls)), stem))
+
+
+def _repeats(doc: Doc) -> None:
+    """Every further occurrence of a known name or alias is a mention too."""
+    forms: dict[str, tuple[EntityType, str | None]] = {}
+    for m in doc.mentions:
+        if m.rule != "unit":
+            forms.setdefault(m.text, (m.type, m.ref))
+    for full, alias in doc.aliases:
+        if full in forms:
+            forms.setdefault(alias, forms[full])
+    taken = [(m.start, m.end) for m in doc.mentions]
+    taken.sort()
+    for form in sorted(forms, key=len, reverse=True):
+        if len(form) < 2 or (form.isascii() and len(form) < 2):
+            continue
+        etype, ref = forms[form]
+        for hit in re.finditer(re.escape(form), doc.text):
+            a, b = hit.span()
+            if any(s < b and a < e for s, e in taken):
+                continue
+            if form.isascii() and _latin_touching(doc.text, a, b):
+                continue
+            if add_mention(doc, a, b, etype, "repeat", ref=ref):
+                taken.append((a, b))
+
+
+def _latin_touching(text: str, a: int, b: int) -> bool:
+    return (a > 0 and text[a - 1].isascii() and text[a - 1].isalnum()) or \
+           (b < len(text) and text[b].isascii() and text[b].isalnum())

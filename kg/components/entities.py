@@ -1,0 +1,151 @@
+"""Resolve mentions into the article's entities.
+
+1. Internal units fold into their organisation (…司, …处, …团队: H3) and a
+   local subsidiary (X（中国）投资有限公司) into its parent; those forms are
+   aliases only.
+2. Overlapping mentions: the longest wins (复旦大学附属浦东医院 over 复旦大学).
+3. Forms cluster (networkx connected components) through stated aliases,
+   lexicon identity (国家药监局 = 国家药品监督管理局), country prefixes, and a
+   short form that exactly one longer name reduces to (罗氏 ~ 罗氏制药; but 联影
+   stays apart when both 联影集团 and 联影医疗 are named).
+4. Each cluster becomes one Entity: its type by majority, its name the
+   fullest Chinese form the article uses (H9), the other forms its aliases.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import networkx as nx
+
+from kg.components.aliases import COUNTRIES
+from kg.components.organizations import derive_org, suffixes
+from kg.model import Doc, Entity, EntityType, Mention
+from kg.pipeline import component
+
+_SUBSIDIARY = re.compile(r"^[（(]?(?:中国|上海|北京|苏州|香港)[）)]?.{0,8}(?:有限公司|分公司|公司)$")
+_NORM_STRIP = re.compile(r"[\s\"'“”‘’《》「」『』®™·・•]")
+
+
+def norm(form: str) -> str:
+    return _NORM_STRIP.sub("", form).lower()
+
+
+def fold_units(doc: Doc) -> list[Mention]:
+    """Units and subsidiaries become mentions of their parent; returns the kept mentions."""
+    orgs = [m for m in doc.mentions if m.type == EntityType.ORGANIZATION and m.rule != "unit"]
+    kept = []
+    for m in doc.mentions:
+        if m.rule == "unit":
+            parent = _inner_parent(doc, m, orgs)
+            if parent is None:
+                continue
+            doc.aliases.append((parent, m.text))
+            kept.append(Mention(m.start, m.end, m.text, m.type, "unit", m.sentence))
+            continue
+        kept.append(m)
+    for m in kept:
+        if m.type != EntityType.ORGANIZATION:
+            continue
+        for other in orgs:
+            if other.text != m.text and m.text.startswith(other.text) \
+                    and _SUBSIDIARY.match(m.text[len(other.text):]):
+                doc.aliases.append((other.text, m.text))
+                m.rule = "subsidiary"
+                break
+    return kept
+
+
+def _inner_parent(doc: Doc, unit: Mention, orgs: list[Mention]) -> str | None:
+    best = None
+    for o in orgs:
+        if o.start == unit.start and o.end < unit.end and (best is None or o.end > best.end):
+            best = o
+    if best:
+        return best.text
+    span = derive_org(doc, unit.start, unit.end)
+    if span and span[1] < unit.end:
+        name = doc.text[span[0]:span[1]]
+        doc.mentions.append(Mention(span[0], span[1], name, EntityType.ORGANIZATION, "unit-parent",
+                                    doc.sentence_at(span[0])))
+        return name
+    return None
+
+
+def select(mentions: list[Mention]) -> list[Mention]:
+    """Longest mention wins an overlap; the survivors in text order."""
+    chosen: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    for m in sorted(mentions, key=lambda m: (-(m.end - m.start), m.start)):
+        if all(m.end <= a or m.start >= b for a, b in taken):
+            chosen.append(m)
+            taken.append((m.start, m.end))
+    return sorted(chosen, key=lambda m: m.start)
+
+
+def _reduce(form: str) -> str:
+    """A name without a leading country/city and a trailing organisation ending."""
+    for c in sorted(COUNTRIES, key=len, reverse=True):
+        if form.startswith(c) and len(form) - len(c) >= 2:
+            form = form[len(c):]
+            break
+    for suf in sorted(suffixes(), key=len, reverse=True):
+        if form.endswith(suf) and len(form) - len(suf) >= 2:
+            return form[:-len(suf)]
+    return form
+
+
+def cluster(doc: Doc, mentions: list[Mention]) -> list[list[str]]:
+    g = nx.Graph()
+    by_type: dict[str, Counter] = defaultdict(Counter)
+    refs: dict[str, str] = {}
+    for m in mentions:
+        g.add_node(m.text)
+        by_type[m.text][m.type] += 1
+        if m.ref:
+            refs.setdefault(m.ref, m.text)
+            g.add_edge(refs[m.ref], m.text)
+    present = set(g.nodes)
+    for full, alias in doc.aliases:
+        if full in present and alias in present:
+            g.add_edge(full, alias)
+    orgs = [f for f in present if by_type[f].most_common(1)[0][0] == EntityType.ORGANIZATION]
+    reduced: dict[str, list[str]] = defaultdict(list)
+    for f in orgs:
+        r = _reduce(f)
+        if r != f:
+            reduced[r].append(f)
+    for short, longs in reduced.items():
+        if short in present and len({norm(x) for x in longs}) == 1:
+            g.add_edge(short, longs[0])
+    return [sorted(c) for c in nx.connected_components(g)]
+
+
+def canonical(forms: list[str], alias_only: set[str]) -> str:
+    """The fullest Chinese form (H9): longest form with Chinese characters."""
+    pool = [f for f in forms if f not in alias_only] or forms
+    chinese = [f for f in pool if re.search(r"[\u4e00-\u9fff]", f)] or pool
+    return max(chinese, key=lambda f: (len(re.sub(r"[^\u4e00-\u9fff]", "", f)), len(f), f))
+
+
+@component("entities", requires=("mentions", "aliases"), assigns=("entities",))
+def entities(doc: Doc) -> Doc:
+    mentions = select(fold_units(doc))
+    alias_only = {m.text for m in mentions if m.rule in ("unit", "subsidiary")}
+    by_form: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_form[m.text].append(m)
+    out = []
+    for forms in cluster(doc, mentions):
+        ms = sorted((m for f in forms for m in by_form[f]), key=lambda m: m.start)
+        etype = Counter(m.type for m in ms).most_common(1)[0][0]
+        name = canonical(forms, alias_only)
+        seen = {norm(name)}
+        aliases = []
+        for f in forms:
+            if norm(f) not in seen:
+                seen.add(norm(f))
+                aliases.append(f)
+        out.append(Entity(name=name, type=etype, aliases=aliases, mentions=ms))
+    doc.entities = sorted(out, key=lambda e: e.mentions[0].start)
+    return doc

@@ -1,0 +1,88 @@
+"""Events: named conferences, forums, expos, competitions and meetings.
+
+A name traced leftwards from an ending in kg/data/event_suffixes.txt is an
+event when something makes it named: a year or 第N届/首届, a proper-name
+anchor, quotation marks, or at least four characters of its own title (计算
+生物学专题座谈会).  Generic parts (开幕式, 主论坛, 圆桌) fold into the event
+they belong to (gold/GUIDE.md H4): 产业周主论坛 is a mention of 产业周.
+Slogan-titled forums keep the slogan: 规制为源·生态共行——…高阶论坛.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from kg import data
+from kg.components.spans import add_mention, has_anchor, token_index, trace_left
+from kg.model import Doc, EntityType
+from kg.pipeline import factory
+
+EVENT = EntityType.EVENT
+PARTS = ("主论坛", "开幕式", "闭幕式", "开幕活动", "签约仪式", "圆桌论坛", "圆桌", "发布环节", "主会场")
+_GENERIC_START = ("本次", "此次", "本届", "该", "这", "此", "各类", "相关", "一场", "多场", "一系列", "同期",
+                  "系列", "各", "首场", "今年", "去年")
+_ORDINAL = re.compile(r"(?:\d{4}年?|第[一二三四五六七八九十百零\d]+届|首届|\d+届)")
+_SLOGAN = re.compile(r"[\u4e00-\u9fff]{2,8}·[\u4e00-\u9fff]{2,8}——$")
+_LATIN_EVENT = re.compile(r"\b(?:ASCO|ESMO|AACR|ASH|JPM|BIO|WAIC|CES|MWC|DIA|EHA|WCLC|SABCS)\s?(?:年会\s?)?(?:20\d{2})\b")
+
+
+@cache
+def suffix_re() -> re.Pattern:
+    alts = "|".join(re.escape(s) for s in sorted(set(data.words("event_suffixes.txt")), key=len, reverse=True))
+    return re.compile(alts)
+
+
+def find_events(doc: Doc) -> list[tuple[int, int]]:
+    idx = token_index(doc)
+    text = doc.text
+    out = []
+    for m in suffix_re().finditer(text):
+        s, e = m.span()
+        if e < len(text) and e not in idx.ends and not text.startswith(PARTS, e):
+            continue
+        start = trace_left(doc, s, 40)
+        slogan = _SLOGAN.search(text, max(0, start - 20), start)
+        if slogan:
+            start = slogan.start()
+        start = _strip_generic(text, start, s)
+        e = _fold_part(text, start, e)
+        name = text[start:e]
+        if not name or start >= s and len(m.group(0)) < 3:
+            continue
+        own = s - start
+        if _ORDINAL.match(name) or has_anchor(doc, start, s) or own >= 4 or (own == 0 and len(m.group(0)) >= 3):
+            out.append((start, e))
+    out += [m.span() for m in _LATIN_EVENT.finditer(text)]
+    return out
+
+
+def _fold_part(text: str, start: int, end: int) -> int:
+    """产业周主论坛 -> 产业周: a generic part folds into the event it belongs to."""
+    for part in PARTS:
+        core_end = end - len(part)
+        if core_end > start and text.startswith(part, core_end) \
+                and _ends_with_suffix(text[start:core_end]):
+            return core_end
+    return end
+
+
+def _ends_with_suffix(name: str) -> bool:
+    return any(name.endswith(s) for s in data.words("event_suffixes.txt"))
+
+
+def _strip_generic(text: str, start: int, s: int) -> int:
+    for g in _GENERIC_START:
+        if text.startswith(g, start) and start + len(g) <= s:
+            return start + len(g)
+    return start
+
+
+@factory("events", requires=("tokens",), assigns=("mentions",))
+def make_events():
+    suffix_re()
+
+    def events(doc: Doc) -> Doc:
+        for a, b in sorted(set(find_events(doc))):
+            add_mention(doc, a, b, EVENT, "event")
+        return doc
+    return events

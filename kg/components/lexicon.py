@@ -1,0 +1,103 @@
+"""Dictionary matcher: known regulators, government bodies and companies.
+
+One Aho-Corasick automaton over every form in kg/data/regulators.tsv and
+kg/data/companies.tsv.  A Chinese match must line up with jieba's word
+boundaries (so 强生 is not found inside 加强生产); a Latin match must not
+touch other Latin letters or digits.  Mentions carry the lexicon's
+canonical name in `ref`, which cross-article resolution uses as the key.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import ahocorasick
+
+from kg import data
+from kg.components.spans import add_mention, token_index
+from kg.model import Doc, EntityType
+from kg.pipeline import factory
+
+
+@dataclass(frozen=True)
+class Entry:
+    form: str
+    canonical: str
+    role: str              # regulator | gov | company
+
+
+@cache
+def entries() -> tuple[Entry, ...]:
+    out = []
+    for canonical, aliases, role in data.table("regulators.tsv", 3):
+        for form in [canonical, *aliases.split("|")]:
+            out.append(Entry(form.strip(), canonical, role))
+    for canonical, aliases in data.table("companies.tsv", 2):
+        for form in [canonical, *aliases.split("|")]:
+            out.append(Entry(form.strip(), canonical, "company"))
+    return tuple(e for e in out if e.form)
+
+
+@cache
+def role_of() -> dict[str, str]:
+    """canonical name -> role, for relation rules (who can approve)."""
+    return {e.canonical: e.role for e in entries()}
+
+
+@cache
+def canonical_of() -> dict[str, str]:
+    """any lexicon form (lower case) -> canonical name."""
+    return {e.form.lower(): e.canonical for e in entries()}
+
+
+@cache
+def automaton() -> ahocorasick.Automaton:
+    auto = ahocorasick.Automaton()
+    for e in entries():
+        auto.add_word(e.form.lower(), e)
+    auto.make_automaton()
+    return auto
+
+
+_LATIN = re.compile(r"[A-Za-z0-9]")
+
+
+def find(doc: Doc) -> list[tuple[int, int, Entry]]:
+    """Longest non-overlapping lexicon matches, left to right."""
+    text = doc.text.lower()
+    idx = token_index(doc)
+    hits = []
+    for end_inclusive, entry in automaton().iter(text):
+        end = end_inclusive + 1
+        start = end - len(entry.form)
+        if _acceptable(doc.text, start, end, entry.form, idx):
+            hits.append((start, end, entry))
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    out, last_end = [], -1
+    for start, end, entry in hits:
+        if start >= last_end:
+            out.append((start, end, entry))
+            last_end = end
+    return out
+
+
+def _acceptable(text: str, start: int, end: int, form: str, idx) -> bool:
+    if form.isascii():
+        before = text[start - 1] if start > 0 else " "
+        after = text[end] if end < len(text) else " "
+        return not _LATIN.match(before) and not _LATIN.match(after)
+    if len(form) <= 3:
+        return idx.aligned(start, end)
+    return start in idx.start_set or end in idx.ends
+
+
+@factory("lexicon", requires=("tokens",), assigns=("mentions",))
+def make_lexicon():
+    automaton()
+
+    def lexicon(doc: Doc) -> Doc:
+        for start, end, entry in find(doc):
+            add_mention(doc, start, end, EntityType.ORGANIZATION, "lexicon", ref=entry.canonical)
+        return doc
+    return lexicon

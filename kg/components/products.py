@@ -1,0 +1,100 @@
+"""Products: drugs, devices and software with a brand or INN name.
+
+- INN stems and dosage forms (kg/data/product_patterns.tsv): 瑞基奥仑赛注射液,
+  宗艾替尼片, 依苏帕格鲁肽α;
+- device endings after a brand: 达芬奇手术机器人, Ion支气管导航操作控制系统;
+- Latin brand names in product contexts: 产品“TyU19”, 磁共振uMR Ultra正式获得…批准,
+  搭载uAIFI.LIVE, 罗视佳®; generic classes (CAR-T, ADC, PET/CT) are never products.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from kg import data
+from kg.components.spans import add_mention, has_anchor, is_generic, token_index, trace_left
+from kg.model import Doc, EntityType
+from kg.pipeline import factory
+
+PRODUCT = EntityType.PRODUCT
+_LATIN_NAME = r"[A-Za-z][A-Za-z0-9.\-]*(?: [A-Z][A-Za-z0-9.\-]*)*"
+_CONTEXTS = (
+    # 产品“TyU19” / 产品"NEO" / 药物罗视佳®
+    re.compile(r"(?:产品|药物|药品|疗法|器械|设备|系统|平台|软件|模型|机器人|新药)[“\"]([^”\"，。]{2,20})[”\"]"),
+    re.compile(r"(?:产品|药物|设备|系统|平台|软件|机器人|磁共振|新药)(" + _LATIN_NAME + r")"),
+    # uMR Ultra正式获得…批准 / Enhertu获得…批准上市
+    re.compile(r"(" + _LATIN_NAME + r")(?:已|正式|近日|相继)?(?:获得|获|通过|取得)(?:了)?(?:[^，。；]{0,24}?)"
+               r"(?:批准|认证|许可|注册证|上市)"),
+    re.compile(r"(?:研发|开发|推出|发布|搭载|上市)的?(?:[^，。；“”]{0,12}?)(" + _LATIN_NAME + r")"),
+    re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{2,12})[®™]"),
+)
+
+
+@cache
+def endings() -> dict[str, str]:
+    return {e: kind for e, kind in data.table("product_patterns.tsv", 2)}
+
+
+@cache
+def ending_re() -> re.Pattern:
+    alts = "|".join(re.escape(e) for e in sorted(endings(), key=len, reverse=True))
+    return re.compile(rf"(?:{alts})(?:[αβγ])?")
+
+
+def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
+    idx = token_index(doc)
+    out = []
+    for m in ending_re().finditer(doc.text):
+        s, e = m.span()
+        kind = endings()[m.group(0).rstrip("αβγ")]
+        if e < len(doc.text) and re.match(r"[\u4e00-\u9fff]", doc.text[e]) and e not in idx.ends:
+            continue
+        start = trace_left(doc, s, 16)
+        if kind == "inn" and start == s:
+            start = _word_start(doc.text, s)
+        name = doc.text[start:e]
+        if len(name) <= len(m.group(0)) and kind != "inn":
+            continue
+        if kind == "device" and not has_anchor(doc, start, s):
+            continue
+        if kind == "dosage" and not (re.search(r"[\u4e00-\u9fff]{2}", doc.text[start:s])
+                                     and has_anchor(doc, start, s)):
+            continue
+        out.append((start, e))
+    return out
+
+
+def _word_start(text: str, s: int) -> int:
+    """INN names are one word: walk back over Chinese characters (at most 6)."""
+    start = s
+    while start > 0 and s - start < 6 and re.match(r"[\u4e00-\u9fff]", text[start - 1]) \
+            and text[start - 1] not in "的和与及、":
+        start -= 1
+    return start
+
+
+def find_in_context(doc: Doc) -> list[tuple[int, int]]:
+    out = []
+    for pat in _CONTEXTS:
+        for m in pat.finditer(doc.text):
+            a, b = m.span(1)
+            name = doc.text[a:b].strip()
+            if len(name) >= 2 and not is_generic(name) and not _is_acronym(name):
+                out.append((a, a + len(name)))
+    return out
+
+
+def _is_acronym(name: str) -> bool:
+    """All-capital short words (FDA, NMPA, CE) are bodies or marks, not products."""
+    return bool(re.fullmatch(r"[A-Z]{2,5}", name))
+
+
+@factory("products", requires=("tokens", "sentences"), assigns=("mentions",))
+def make_products():
+    ending_re()
+
+    def products(doc: Doc) -> Doc:
+        for a, b in sorted(set(find_by_ending(doc) + find_in_context(doc))):
+            add_mention(doc, a, b, PRODUCT, "product")
+        return doc
+    return products

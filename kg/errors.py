@@ -1,0 +1,40 @@
+"""One error hierarchy.  The library raises; only the CLI turns KgError into
+a one-line message.  Messages name where the problem is: `path:record: problem`."""
+
+
+class KgError(Exception):
+    """Base of every error kg reports to a user."""
+
+
+class SourceError(KgError):
+    """An input file or record that cannot be read as an article.
+
+    A warning (an empty article) is reported but does not fail the run."""
+
+    def __init__(self, where: str, problem: str, warning: bool = False):
+        self.where, self.problem, self.warning = where, problem, warning
+        super().__init__(f"{where}: {problem}")
+
+
+class ComponentError(KgError):
+    """A pipeline component failed on one article."""
+
+    def __init__(self, article_id: str, component: str, problem: str):
+        self.article_id, self.component = article_id, component
+        super().__init__(f"{article_id}/{component}: {problem}")
+
+
+class DataFileError(KgError):
+    """A bad line in one of kg's own data files."""
+
+
+class StoreError(KgError):
+    """The graph store is unreachable, refused us, or failed a write."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the store's write lock."""
+
+
+class QueryError(KgError):
+    """A library query is unknown, malformed, or failed."""
