@@ -52,7 +52,7 @@ def factory(name: str, requires: Iterable[str] = (), assigns: Iterable[str] = ()
 
 # The default pipeline, in order.  Each name is registered in kg/components/.
 DEFAULT_PIPELINE = (
-    "sentences", "tokens", "lexicon", "persons", "organizations", "products",
+    "sentences", "tokens", "lexicon", "persons", "products", "organizations",
     "policies", "events", "aliases", "entities", "relations",
 )
 

@@ -24,6 +24,10 @@ _SHORT = re.compile(r"^[（(](?:以下|下文)?(?:简称|下称|简称为|以下
 _SHORT_COMMA = re.compile(r"^[，,](?:以下)?简称[“\"「]?([^”\"」，。]{1,20})[”\"」]?")
 _PAREN = re.compile(r"^[（(]([^（）()]{2,80})[）)]")
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 .&'\-]*$")
+# NHS（英国国家医疗服务体系）: an acronym glossed by a Chinese organisation name
+_GLOSS = re.compile(r"\b([A-Z][A-Za-z]{1,7})[（(]([\u4e00-\u9fff]{3,24})[）)]")
+_GLOSS_ENDINGS = ("体系", "组织", "机构", "协会", "学会", "委员会", "联盟", "署", "局", "中心", "基金会", "研究院",
+                  "研究所", "大学", "医院", "集团", "公司", "理事会", "联合会", "总局")
 
 
 def find_alias_pairs(doc: Doc) -> list[tuple[Mention, int, int]]:
@@ -60,6 +64,7 @@ def country_prefix(doc: Doc, m: Mention) -> int:
 
 @component("aliases", requires=("mentions", "tokens"), assigns=("aliases", "mentions"))
 def aliases(doc: Doc) -> Doc:
+    _glossed_acronyms(doc)
     for m, a, b in find_alias_pairs(doc):
         alias = add_mention(doc, a, b, m.type, "alias")
         if alias:
@@ -72,9 +77,21 @@ def aliases(doc: Doc) -> Doc:
                 if full:
                     doc.aliases.append((full.text, m.text))
     _family_names(doc)
+    _event_tails(doc)
     _stems(doc)
     _repeats(doc)
     return doc
+
+
+def _glossed_acronyms(doc: Doc) -> None:
+    for m in _GLOSS.finditer(doc.text):
+        acronym, gloss = m.group(1), m.group(2)
+        if is_generic(acronym) or not gloss.endswith(_GLOSS_ENDINGS):
+            continue
+        full = add_mention(doc, m.start(2), m.end(2), EntityType.ORGANIZATION, "gloss")
+        short = add_mention(doc, m.start(1), m.end(1), EntityType.ORGANIZATION, "gloss")
+        if full and short:
+            doc.aliases.append((full.text, short.text))
 
 
 def _family_names(doc: Doc) -> None:
@@ -83,6 +100,21 @@ def _family_names(doc: Doc) -> None:
             family = m.text.rsplit("·", 1)[1]
             if len(family) >= 2:
                 doc.aliases.append((m.text, family))
+
+
+def _event_tails(doc: Doc) -> None:
+    """2025上海国际生物医药产业周 -> 国际生物医药产业周, 产业周: shorter forms an
+    article uses for its event, when they end with a distinctive event word."""
+    from kg.components.events import suffix_re
+    for m in list(doc.mentions):
+        if m.type != EntityType.EVENT:
+            continue
+        for i in range(1, len(m.text) - 2):
+            tail = m.text[i:]
+            ending = suffix_re().search(tail)
+            if ending and ending.end() == len(tail) and len(ending.group(0)) >= 3 \
+                    and re.match(r"[\u4e00-\u9fff]", tail) and tail in doc.text[:m.start] + doc.text[m.end:]:
+                doc.aliases.append((m.text, tail))
 
 
 def _stems(doc: Doc) -> None:

@@ -63,7 +63,9 @@ def _inner_parent(doc: Doc, unit: Mention, orgs: list[Mention]) -> str | None:
             best = o
     if best:
         return best.text
-    span = derive_org(doc, unit.start, unit.end)
+    suffix = next((s for s in sorted(suffixes(), key=len, reverse=True)
+                   if unit.text.endswith(s) and suffixes()[s] == "unit"), "")
+    span = derive_org(doc, unit.start, unit.end - len(suffix))
     if span and span[1] < unit.end:
         name = doc.text[span[0]:span[1]]
         doc.mentions.append(Mention(span[0], span[1], name, EntityType.ORGANIZATION, "unit-parent",
@@ -95,7 +97,7 @@ def _reduce(form: str) -> str:
     return form
 
 
-def cluster(doc: Doc, mentions: list[Mention]) -> list[list[str]]:
+def cluster(doc: Doc, mentions: list[Mention], unit_parents: set[str] = frozenset()) -> list[list[str]]:
     g = nx.Graph()
     by_type: dict[str, Counter] = defaultdict(Counter)
     refs: dict[str, str] = {}
@@ -107,8 +109,8 @@ def cluster(doc: Doc, mentions: list[Mention]) -> list[list[str]]:
             g.add_edge(refs[m.ref], m.text)
     present = set(g.nodes)
     for full, alias in doc.aliases:
-        if full in present and alias in present:
-            g.add_edge(full, alias)
+        if alias in present and (full in present or full in unit_parents):
+            g.add_edge(full, alias)          # a unit's parent joins even if never named alone
     orgs = [f for f in present if by_type[f].most_common(1)[0][0] == EntityType.ORGANIZATION]
     reduced: dict[str, list[str]] = defaultdict(list)
     for f in orgs:
@@ -118,7 +120,31 @@ def cluster(doc: Doc, mentions: list[Mention]) -> list[list[str]]:
     for short, longs in reduced.items():
         if short in present and len({norm(x) for x in longs}) == 1:
             g.add_edge(short, longs[0])
+    _merge_short_events(g, [f for f in present if by_type[f].most_common(1)[0][0] == EntityType.EVENT])
     return [sorted(c) for c in nx.connected_components(g)]
+
+
+_EDITION = re.compile(r"^(?:\d{4}年?|第[一二三四五六七八九十百零\d]+届|首届|本届)")
+
+
+def _merge_short_events(g: nx.Graph, events: list[str]) -> None:
+    """产业周, 上海国际生物医药产业周 -> 2025上海国际生物医药产业周, when only one
+    longer event name ends with the short one (after dropping a year or 第N届)."""
+    bare = {e: _EDITION.sub("", e) for e in events}
+    for short in events:
+        s = bare[short]
+        longer = {bare[e] for e in events if e != short and len(bare[e]) >= len(s)
+                  and bare[e].endswith(s) and (bare[e] != s or e != short)}
+        targets = [e for e in events if e != short and bare[e] in longer]
+        roots = {bare[t] for t in targets}
+        if targets and len(roots) == 1 or (len(roots) > 1 and _one_chain(roots)):
+            g.add_edge(short, max(targets, key=len))
+
+
+def _one_chain(names: set[str]) -> bool:
+    """Every name ends with the next shorter one: 上海国际生物医药产业周 ⊃ 国际生物医药产业周."""
+    ordered = sorted(names, key=len)
+    return all(b.endswith(a) for a, b in zip(ordered, ordered[1:]))
 
 
 def canonical(forms: list[str], alias_only: set[str]) -> str:
@@ -132,11 +158,12 @@ def canonical(forms: list[str], alias_only: set[str]) -> str:
 def entities(doc: Doc) -> Doc:
     mentions = select(fold_units(doc))
     alias_only = {m.text for m in mentions if m.rule in ("unit", "subsidiary")}
+    parents = {full for full, alias in doc.aliases if alias in alias_only}
     by_form: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
         by_form[m.text].append(m)
     out = []
-    for forms in cluster(doc, mentions):
+    for forms in cluster(doc, mentions, parents):
         ms = sorted((m for f in forms for m in by_form[f]), key=lambda m: m.start)
         etype = Counter(m.type for m in ms).most_common(1)[0][0]
         name = canonical(forms, alias_only)

@@ -13,11 +13,13 @@ import re
 from functools import cache
 
 from kg import data
-from kg.components.spans import add_mention, has_anchor, token_index, trace_left
+from kg.components.spans import add_mention, has_anchor, quoted_span, token_index, trace_left
 from kg.model import Doc, EntityType
 from kg.pipeline import factory
 
 EVENT = EntityType.EVENT
+SOFT_END = set("上中前后期间内里时")          # jieba glues these to the name: 产业周上
+EVENT_VERBS = ("组织", "举办", "举行", "召开", "主办", "承办", "参加", "出席", "亮相", "开展", "启动", "迎来")
 PARTS = ("主论坛", "开幕式", "闭幕式", "开幕活动", "签约仪式", "圆桌论坛", "圆桌", "发布环节", "主会场")
 _GENERIC_START = ("本次", "此次", "本届", "该", "这", "此", "各类", "相关", "一场", "多场", "一系列", "同期",
                   "系列", "各", "首场", "今年", "去年")
@@ -38,9 +40,19 @@ def find_events(doc: Doc) -> list[tuple[int, int]]:
     out = []
     for m in suffix_re().finditer(text):
         s, e = m.span()
-        if e < len(text) and e not in idx.ends and not text.startswith(PARTS, e):
+        if e < len(text) and e not in idx.ends and not text.startswith(PARTS, e) \
+                and text[e] not in SOFT_END:
             continue
-        start = trace_left(doc, s, 40)
+        covering = doc.tokens[idx.at(s)]
+        if len(m.group(0)) == 1 and covering.start < s and covering.tag != "x":
+            continue                                 # 外周, 一周: 周 inside an ordinary word
+        quoted = quoted_span(text, s, e, 60)
+        if quoted:                                   # “规制为源·生态共行——…高阶论坛”
+            out.append((quoted[0], e))
+            continue
+        start = trace_left(doc, s, 40, verbs_ok=True)
+        while start < s and any(text.startswith(v, start) for v in EVENT_VERBS):
+            start += next(len(v) for v in EVENT_VERBS if text.startswith(v, start))
         slogan = _SLOGAN.search(text, max(0, start - 20), start)
         if slogan:
             start = slogan.start()
@@ -50,7 +62,7 @@ def find_events(doc: Doc) -> list[tuple[int, int]]:
         if not name or start >= s and len(m.group(0)) < 3:
             continue
         own = s - start
-        if _ORDINAL.match(name) or has_anchor(doc, start, s) or own >= 4 or (own == 0 and len(m.group(0)) >= 3):
+        if _ORDINAL.match(name) or has_anchor(doc, start, s, digits=True) or own >= 4:
             out.append((start, e))
     out += [m.span() for m in _LATIN_EVENT.finditer(text)]
     return out

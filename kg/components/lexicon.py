@@ -61,6 +61,7 @@ def automaton() -> ahocorasick.Automaton:
 
 
 _LATIN = re.compile(r"[A-Za-z0-9]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def find(doc: Doc) -> list[tuple[int, int, Entry]]:
@@ -87,9 +88,11 @@ def _acceptable(text: str, start: int, end: int, form: str, idx) -> bool:
         before = text[start - 1] if start > 0 else " "
         after = text[end] if end < len(text) else " "
         return not _LATIN.match(before) and not _LATIN.match(after)
+    left = start in idx.start_set or start == 0 or not _CJK.match(text[start - 1])
+    right = end in idx.ends or end == len(text) or not _CJK.match(text[end])
     if len(form) <= 3:
-        return idx.aligned(start, end)
-    return start in idx.start_set or end in idx.ends
+        return left and right          # 强生 must not be found inside 加强生产
+    return left or right
 
 
 @factory("lexicon", requires=("tokens",), assigns=("mentions",))

@@ -16,8 +16,10 @@ from functools import cache
 
 from kg import data
 from kg.components import apposition
+from kg.components.persons import titles
 from kg.components.spans import (
-    ANCHOR_TAGS, add_mention, can_be_in_name, has_anchor, is_generic, token_index, trace_left,
+    ANCHOR_TAGS, add_mention, boundary_words, generic_places, has_anchor, is_generic, quoted_span,
+    token_index, trace_left,
 )
 from kg.components.tokens import tag_table
 from kg.model import Doc, EntityType, Mention
@@ -25,6 +27,10 @@ from kg.pipeline import factory
 
 ORG = EntityType.ORGANIZATION
 MAX_NAME = 24
+STEM_TAGS = ANCHOR_TAGS | {"s"}          # 东方医院: a place-like word before a strong suffix
+GENERIC_MODIFIERS = ("该", "本", "各", "多家", "相关", "知名", "著名", "大型", "综合", "专科", "定点", "公立",
+                     "民营", "国内", "国外", "海外", "本土", "外资", "头部", "龙头", "一流", "顶尖", "三甲",
+                     "社区", "子", "母", "全资", "控股", "合资", "新", "老")
 LIST_HEADS = ("企业", "公司", "药企", "机构", "医院", "高校", "院校", "单位", "平台", "巨头", "集团",
               "伙伴", "药厂", "厂商", "投资机构", "基金", "银行", "创业公司", "初创企业", "跨国药企")
 
@@ -43,23 +49,86 @@ def suffix_re() -> re.Pattern:
 def find_suffixed(doc: Doc) -> list[tuple[int, int, str]]:
     """(start, end, kind) of names ending in an organisation suffix."""
     idx = token_index(doc)
-    tags = tag_table()
     out = []
     for m in suffix_re().finditer(doc.text):
         s, e = m.span()
         if e not in idx.ends:                       # 中心城区: the suffix is inside a longer word
             continue
-        start = trace_left(doc, s, MAX_NAME)
-        name = doc.text[start:e]
-        if start >= s and len(name) <= len(m.group(0)):
+        covering = doc.tokens[idx.at(s)]
+        if covering.text in titles():               # 常委, 院长: a title, not an ending
             continue
         kind = suffixes()[m.group(0)]
-        if tags.get(name, "nt") not in ("nt", "ns", "nz", "j") and len(m.group(0)) == 1:
-            continue                                 # 全部, 总部, 干部: an ordinary word
-        if not (has_anchor(doc, start, s) or tags.get(name) in ("nt", "nz", "j")):
+        quoted = quoted_span(doc.text, s, e)
+        if quoted and kind != "unit":               # “上海市生物治疗早期人体试验与评价平台”
+            out.append((quoted[0], e, kind))
             continue
-        out.append((start, e, kind))
+        start = _trace(doc, s, e, kind)
+        if start is not None:
+            out.append((start, e, kind))
     return out
+
+
+def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
+    """Where the name ending at [s, e) starts, or None if it is no name."""
+    idx = token_index(doc)
+    tags = tag_table()
+    covering = doc.tokens[idx.at(s)]
+    if kind == "industry" and covering.start < s and covering.tag != "x":
+        return None                                 # 生物医药: the ending is inside an ordinary word
+    if len(doc.text) > e and doc.text[e] in "（(" and re.match(r"[（(][A-Z]", doc.text[e:e + 2]):
+        glossed = True                              # 国际药物信息协会（DIA）: an acronym names it
+    else:
+        glossed = False
+    start = trace_left(doc, s, MAX_NAME)
+    wide = trace_left(doc, s, MAX_NAME, verbs_ok=True)
+    if wide < start and _place_first(doc, wide):   # 上海市脑机接口临床试验…重点实验室
+        start = wide
+    if not _named(doc, start, s, e, kind) and doc.text[start - 1:start] in "与和及" and start > 1:
+        further = trace_left(doc, start - 1, MAX_NAME - (e - start), verbs_ok=True)
+        if further < start - 1 and _named(doc, further, s, e, kind):
+            start = further                         # …临床试验与转化重点实验室
+    name = doc.text[start:e]
+    if start >= s and len(name) <= e - s:
+        return None
+    if e - s == 1 and covering.start < s and tags.get(covering.text, "x") not in ("nt", "ns", "nz", "j", "x"):
+        return None                                 # 全部, 总部, 干部: an ordinary word
+    if is_generic(doc.text[start:s]):
+        return None                                 # AI制药
+    if _named(doc, start, s, e, kind) or glossed or tags.get(name) in ("nt", "nz", "j"):
+        return start
+    return None
+
+
+def _named(doc: Doc, start: int, s: int, e: int, kind: str) -> bool:
+    if kind == "industry":
+        return _proper_stem(doc, start, s)
+    return has_anchor(doc, start, s) and not _only_place(doc, start, s) or _plain_stem(doc, start, s)
+
+
+def _place_first(doc: Doc, start: int) -> bool:
+    tok = doc.tokens[token_index(doc).at(start)]
+    return tok.start == start and tok.tag == "ns" and len(tok.text) > 1
+
+
+def _only_place(doc: Doc, start: int, end: int) -> bool:
+    """上海医院, 中国生物: a broad place is all there is before the ending."""
+    return doc.text[start:end] in generic_places()
+
+
+def _proper_stem(doc: Doc, start: int, end: int) -> bool:
+    """An industry word (…生物, …医药) needs a brand before it, not just a place: 邦耀生物, not 上海生物医药."""
+    idx = token_index(doc)
+    return any(t.tag in ("x", "nz", "nt", "nr", "nrt", "nrfg", "j", "eng") and len(t.text) > 1
+               and not t.text.isdigit()
+               for t in doc.tokens[idx.at(start):idx.at(max(end - 1, start)) + 1] if t.start < end)
+
+
+def _plain_stem(doc: Doc, start: int, end: int) -> bool:
+    """东方医院, 宣武医院: one place-like word before a strong suffix."""
+    idx = token_index(doc)
+    toks = [t for t in doc.tokens[idx.at(start):idx.at(max(end - 1, start)) + 1] if t.start < end]
+    return len(toks) == 1 and len(toks[0].text) >= 2 and toks[0].tag in STEM_TAGS \
+        and not toks[0].text.startswith(GENERIC_MODIFIERS) and toks[0].text not in generic_places()
 
 
 def derive_org(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
@@ -72,7 +141,8 @@ def derive_org(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
         i += 1
     if not toks or toks[0].start != start:
         return None
-    if end - start <= 8 and all(can_be_in_name(t) for t in toks) and has_anchor(doc, start, end):
+    if end - start <= 8 and has_anchor(doc, start, end) and not any(
+            t.text in boundary_words() or t.tag in ("punct", "space", "uj", "p", "c") for t in toks):
         return start, end
     stop = toks[0].end
     for t in toks[1:]:
@@ -91,8 +161,8 @@ def find_listed(doc: Doc) -> list[tuple[int, int]]:
     """Items of `A、B、C等…企业` and `（A、B等）`."""
     heads = "|".join(LIST_HEADS)
     out = []
-    pats = (rf"((?:[^、，,。；;：:\s（）()“”]{{2,14}}、)+[^、，,。；;：:\s（）()“”]{{2,14}})"
-            rf"等(?:[^，,。；;、]{{0,10}}?)(?:{heads})",
+    pats = (rf"((?:[^、，,。；;：:\s（）()“”]{{2,14}}、)*[^、，,。；;：:\s（）()“”]{{2,14}})"
+            rf"等(?:[^，,。；;]{{0,16}}?)(?:{heads})",
             r"[（(]((?:[^、，。（）()]{2,14}、)+[^、，。（）()]{2,14})等[）)]")
     for pat in pats:
         for m in re.finditer(pat, doc.text):
@@ -100,30 +170,81 @@ def find_listed(doc: Doc) -> list[tuple[int, int]]:
     return out
 
 
+_JOINERS = ("以及", "、", "及", "和", "与")
+
+
 def _list_items(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
-    items, pos = [], start
-    for part in re.split(r"(、|及|以及|和|与)", doc.text[start:end]):
-        if part in ("、", "及", "以及", "和", "与"):
-            pos += len(part)
+    """Split a list at 、 and at 及/和/与 between items (not at the start of
+    one: 和元生物 keeps its 和)."""
+    text = doc.text
+    items, a, pos = [], start, start
+    while pos < end:
+        joiner = next((j for j in _JOINERS if text.startswith(j, pos)), None)
+        if joiner and (joiner == "、" or pos > a):
+            items.append((a, pos))
+            pos += len(joiner)
+            a = pos
+        else:
+            pos += 1
+    items.append((a, end))
+    out = []
+    for n, (a, b) in enumerate(items):
+        if n == 0:                  # the first item's left edge is wherever the regex began
+            a = max(a, trace_left(doc, b, 14, floor=a))
+        if 2 <= b - a <= 14 and _name_like(doc, a, b, listed=True):
+            out.append((a, b))
+    return out
+
+
+CATEGORY_NOUNS = frozenset(LIST_HEADS) | {"医院", "大学", "院所", "科研院所", "政府", "部门", "园区", "高校",
+                                          "科研机构", "医疗机构", "企业家", "专家", "学者", "患者"}
+
+
+def _name_like(doc: Doc, a: int, b: int, listed: bool = False) -> bool:
+    """An item that is not an ordinary word or phrase.  In a list headed by
+    an organisation category (驯鹿、复星凯特等…企业) a plain noun may be a name."""
+    name = doc.text[a:b]
+    tags = tag_table()
+    if name in CATEGORY_NOUNS or is_generic(name) or name in generic_places():
+        return False
+    if any(w in name for w in ("、", "，", "的")):
+        return False
+    if name in tags and tags[name] not in ("nt", "nz", "nr", "nrt", "j"):
+        return listed and tags[name] == "n"
+    return listed or has_anchor(doc, a, b) or not any(t in tags for t in (name[:2], name[-2:]))
+
+
+def find_alongside(doc: Doc, orgs: list[Mention]) -> list[tuple[int, int]]:
+    """Names listed with a known organisation: 英矽智能、迈威生物与上海皓元."""
+    out = []
+    known = {(m.start, m.end) for m in orgs}
+    pat = re.compile(r"[^、，,。；;：:\s（）()“”]{2,14}(?:(?:、|与|和|及|以及)[^、，,。；;：:\s（）()“”与和及]{2,14})+")
+    for m in pat.finditer(doc.text):
+        items = _list_items(doc, m.start(), m.end())
+        if not any(span in known for span in items):
             continue
-        a, b = pos, pos + len(part)
-        pos = b
-        if a == start:              # the first item's left edge is wherever the regex began
-            a = trace_left(doc, b, 14, floor=start) if b - a > 8 else a
-        if 2 <= b - a <= 14 and has_anchor(doc, a, b):
-            items.append((a, b))
-    return items
+        for a, b in items:
+            if (a, b) not in known and b - a <= 8 and _proper_stem(doc, a, b) \
+                    and not any(x.start < b and a < x.end for x in doc.mentions):
+                out.append((a, b))
+    return out
+
+
+_OWNER = re.compile(r"(?:在[^，。；]{1,8})?(?:自主|联合|共同)?(?:研发|开发|研制|生产|推出|制造)?的"
+                    r"(?:[^，。；、]{0,16}?)$")
 
 
 def find_owners(doc: Doc, products: list[Mention]) -> list[tuple[int, int]]:
-    """X的PRODUCT and 以PRODUCT闻名的X."""
+    """X的PRODUCT, X在浦东生产的PRODUCT: X owns the product."""
     out = []
     for p in products:
-        if doc.text[p.start - 1:p.start] == "的":
-            end = p.start - 1
-            start = trace_left(doc, end, 10)
-            if 2 <= end - start and has_anchor(doc, start, end):
-                out.append((start, end))
+        m = _OWNER.search(doc.text, max(0, p.start - 30), p.start)
+        if not m:
+            continue
+        end = m.start()
+        start = trace_left(doc, end, 10)
+        if 2 <= end - start and _name_like(doc, start, end) and has_anchor(doc, start, end):
+            out.append((start, end))
     return out
 
 
@@ -138,10 +259,12 @@ def make_organizations():
     def organizations(doc: Doc) -> Doc:
         persons = [m for m in doc.mentions if m.type == EntityType.PERSON]
         found = []
-        for a, b, kind in find_suffixed(doc):
-            if not _overlaps(a, b, persons):
-                found.append((a, b, "unit" if kind == "unit" else "suffix"))
         orgs = [m for m in doc.mentions if m.type == ORG]
+        lexical_ends = {m.end: m.start for m in orgs if m.rule == "lexicon"}
+        for a, b, kind in find_suffixed(doc):
+            if _overlaps(a, b, persons) or lexical_ends.get(b, a) > a:
+                continue                       # 仪式上海市科委: the known name 上海市科委 wins
+            found.append((a, b, "unit" if kind == "unit" else "suffix"))
         for p in persons:
             for link in apposition.chain(doc, p, 0):
                 a, b = link.org_start, link.org_end
@@ -152,6 +275,8 @@ def make_organizations():
                 if span and not _overlaps(*span, persons):
                     found.append((*span, "apposition"))
         found += [(a, b, "list") for a, b in find_listed(doc) if not _overlaps(a, b, persons)]
+        found += [(a, b, "list") for a, b in find_alongside(
+            doc, orgs + [Mention(a, b, doc.text[a:b], ORG) for a, b, _ in found])]
         products = [m for m in doc.mentions if m.type == EntityType.PRODUCT]
         found += [(a, b, "owner") for a, b in find_owners(doc, products)]
         for a, b, rule in found:

@@ -17,6 +17,7 @@ from functools import cache
 
 from kg import data
 from kg.components.spans import CJK_RE, add_mention
+from kg.components.tokens import tag_table
 from kg.model import Doc, EntityType
 from kg.pipeline import factory
 
@@ -57,42 +58,74 @@ _FOREIGN = re.compile(rf"{_CJK}{{1,6}}(?:[·•・]{_CJK}{{1,7}}){{1,3}}")
 _BREAK = set("，,。；;：:！!？?、（(“\"」』\n ")
 
 
-def _is_boundary(text: str, pos: int) -> bool:
-    """Does a name end at `pos` (end of text, punctuation, or a follow word)?"""
+def _is_boundary(text: str, pos: int, words: frozenset[int] = frozenset()) -> bool:
+    """Does a name end at `pos`: end of text, punctuation, a follow word, a
+    title, or (from jieba) the start of a dictionary word (李涛|列出)?"""
     if pos >= len(text):
         return True
     ch = text[pos]
     if not CJK_RE.match(ch):
         return True
-    return text.startswith(follow_words(), pos) or text.startswith(tuple(titles()), pos)
+    return pos in words or text.startswith(follow_words(), pos) or text.startswith(tuple(titles()), pos)
 
 
-def name_at(text: str, start: int) -> int | None:
-    """End of a Chinese name starting at `start`, or None if none starts there."""
+def word_starts(doc: Doc) -> frozenset[int]:
+    """Where jieba found a dictionary word of two or more characters."""
+    return frozenset(t.start for t in doc.tokens if len(t.text) > 1 and t.tag not in ("x", "eng"))
+
+
+def name_at(text: str, start: int, words: frozenset[int] = frozenset()) -> int | None:
+    """End of a Chinese name starting at `start`, or None if none starts there.
+
+    The short reading wins when a follow word starts right after it
+    (陆雯用…, 薛敏说，); otherwise the long one when something ends it there."""
     single, double = surnames()
     if text[start:start + 2] in double:
-        lengths = (4, 3)
+        short, long_ = start + 3, start + 4
     elif text[start:start + 1] in single:
-        lengths = (3, 2)
+        short, long_ = start + 2, start + 3
     else:
         return None
-    for n in lengths:
-        end = start + n
-        chunk = text[start:end]
-        if len(chunk) == n and all(CJK_RE.match(c) for c in chunk) and _is_boundary(text, end):
-            return end
-    return None
+    if not all(CJK_RE.match(c) for c in text[start:short]) or len(text) < short:
+        return None
+    if short < len(text) and (text.startswith(follow_words(), short) or short in words):
+        return short
+    if len(text) >= long_ and CJK_RE.match(text[long_ - 1]) and _is_boundary(text, long_, words):
+        return long_
+    return short if _is_boundary(text, short, words) else None
 
 
-def find_titled(text: str) -> list[tuple[int, int, str]]:
-    """Names right after a title: (start, end, title)."""
+@cache
+def _org_endings() -> tuple[str, ...]:
+    return tuple(s for s, kind in data.table("org_suffixes.tsv", 2) if len(s) > 1)
+
+
+def plausible(name: str, strict: bool = True) -> bool:
+    """Not an ordinary word or an organisation ending (程学院, 公司)."""
+    if name.endswith(_org_endings()) or name[1:] in titles():
+        return False
+    tag = tag_table().get(name)
+    if tag is None:
+        return True
+    return tag.startswith("nr") or (not strict and tag not in ("ns", "n", "v", "vn", "a", "d"))
+
+
+_UNIT_BEFORE_NAME = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:处|司|科|办公室)(?=[\u4e00-\u9fff])")
+
+
+def find_titled(text: str, words: frozenset[int] = frozenset()) -> list[tuple[int, int, str]]:
+    """Names right after a title, or after an internal unit (药品监管处唐孝波)."""
     out = []
-    for m in title_re().finditer(text):
+    for m in [*title_re().finditer(text), *_UNIT_BEFORE_NAME.finditer(text)]:
         start = m.end()
         if start < len(text) and text[start] == " ":
             start += 1
-        end = name_at(text, start) if start < len(text) else None
-        if end and not text.startswith(tuple(titles()), start):
+        end = name_at(text, start, words) if start < len(text) else None
+        if end and m.group(0) in ("处", "司", "科", "办公室") and not (
+                end >= len(text) or text.startswith(follow_words(), end) or not CJK_RE.match(text[end])
+                or end in words):
+            continue
+        if end and not text.startswith(tuple(titles()), start) and plausible(text[start:end], strict=False):
             out.append((start, end, m.group(0)))
     return out
 
@@ -108,21 +141,22 @@ def find_post_titled(text: str) -> list[tuple[int, int]]:
                 start = end - n
                 if start < 0 or not all(CJK_RE.match(c) for c in text[start:end]):
                     continue
-                if text[start] in single and (n == 2 or text[end - 2] not in single
-                                              or start == 0 or not CJK_RE.match(text[start - 1])):
+                if text[start] in single and plausible(text[start:end]) \
+                        and (n == 2 or text[end - 2] not in single
+                             or start == 0 or not CJK_RE.match(text[start - 1])):
                     out.append((start, end))
                     break
     return out
 
 
-def find_speakers(text: str) -> list[tuple[int, int]]:
+def find_speakers(text: str, words: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
     """。郭秋杉指出: a name between a clause break and a reporting verb."""
     out = []
     verbs = "|".join(SPEECH_VERBS)
     for m in re.finditer(rf"(?<=[，。；：！？、\n“”])({_CJK}{{2,3}})(?:{verbs})", text):
         start = m.start(1)
-        end = name_at(text, start)
-        if end == m.end(1):
+        end = name_at(text, start, words)
+        if end == m.end(1) and plausible(text[start:end]):
             out.append((start, end))
     return out
 
@@ -137,8 +171,9 @@ def find_foreign(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def find_listed(text: str, known: set[str]) -> list[tuple[int, int]]:
-    """Names in a 、-list with a known person: 谢晓亮、王晓东、邓锋等."""
+def find_listed(text: str, known: set[str], words: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
+    """Names in a 、-list with a known person: 谢晓亮、王晓东、邓锋等; the first
+    item may end in a name (华东师范大学杜冰、刘明耀教授)."""
     out = []
     for m in re.finditer(rf"(?:[\u4e00-\u9fff·]{{2,12}}、)+[\u4e00-\u9fff·]{{2,12}}", text):
         items, pos = [], m.start()
@@ -147,11 +182,27 @@ def find_listed(text: str, known: set[str]) -> list[tuple[int, int]]:
             pos += len(part) + 1
         if not any(text[a:b] in known or text[a:b].startswith(tuple(known)) for a, b in items):
             continue
-        for a, b in items:
-            end = name_at(text, a)
-            if end and end <= b and text[a:end] not in known:
-                out.append((a, end))
+        for n, (a, b) in enumerate(items):
+            end = name_at(text, a, words)
+            if end and (end == b or text.startswith(POST_TITLES, end)) and plausible(text[a:end]):
+                if text[a:end] not in known:
+                    out.append((a, end))
+            elif n == 0:
+                tail = _trailing_name(text, a, b)
+                if tail and text[tail:b] not in known:
+                    out.append((tail, b))
     return out
+
+
+def _trailing_name(text: str, a: int, b: int) -> int | None:
+    """Start of a name that ends the item [a, b) after an organisation: …大学杜冰."""
+    single, _ = surnames()
+    for n in (2, 3):
+        start = b - n
+        if start > a and text[start] in single and plausible(text[start:b]) \
+                and (n == 2 and text[start - 1] not in single or n == 3):
+            return start
+    return None
 
 
 @factory("persons", requires=("sentences", "tokens"), assigns=("mentions",))
@@ -160,12 +211,13 @@ def make_persons():
 
     def persons(doc: Doc) -> Doc:
         text = doc.text
-        spans = [(a, b, "title") for a, b, _ in find_titled(text)]
+        words = word_starts(doc)
+        spans = [(a, b, "title") for a, b, _ in find_titled(text, words)]
         spans += [(a, b, "post-title") for a, b in find_post_titled(text)]
-        spans += [(a, b, "speaker") for a, b in find_speakers(text)]
+        spans += [(a, b, "speaker") for a, b in find_speakers(text, words)]
         spans += [(a, b, "foreign") for a, b in find_foreign(text)]
         known = {text[a:b] for a, b, _ in spans}
-        spans += [(a, b, "list") for a, b in find_listed(text, known)]
+        spans += [(a, b, "list") for a, b in find_listed(text, known, words)]
         known |= {text[a:b] for a, b, _ in spans}
         seen = {(a, b) for a, b, _ in spans}
         for name in sorted(known, key=len, reverse=True):

@@ -13,7 +13,7 @@ import re
 from functools import cache
 
 from kg import data
-from kg.components.spans import add_mention, token_index, trace_left
+from kg.components.spans import add_mention, trace_left
 from kg.model import Doc, EntityType
 from kg.pipeline import factory
 
@@ -23,6 +23,7 @@ NOT_POLICY = ("白皮书", "蓝皮书", "报告", "年鉴", "指数", "榜单", 
 UNQUOTED_ENDINGS = ("制度", "试点", "行动计划", "新政", "监管机制", "专项资金", "条例", "若干措施",
                     "实施方案", "行动方案", "发展规划")
 _DRAFT = re.compile(r"[（(](?:草案|征求意见稿|试行|修订|修订草案|\d{4}.{0,8})[）)]$")
+_MAY_FOLLOW = ("项目", "工作", "的", "和", "与", "及", "等", "在", "为", "是", "已", "将", "也", "落地", "实施")
 _GENERIC_START = ("该", "这", "此", "相关", "一系列", "各类", "有关", "上述", "多项", "一批", "新", "本")
 
 
@@ -52,14 +53,14 @@ def find_titled(doc: Doc) -> list[tuple[int, int]]:
 
 
 def find_unquoted(doc: Doc) -> list[tuple[int, int]]:
-    idx = token_index(doc)
     alts = "|".join(UNQUOTED_ENDINGS)
     out = []
     for m in re.finditer(rf"(?:{alts})", doc.text):
         s, e = m.span()
-        if e not in idx.ends and not doc.text.startswith(("项目", "工作"), e):
-            continue
-        start = trace_left(doc, s, 20)
+        if e < len(doc.text) and re.match(r"[\u4e00-\u9fff]", doc.text[e]) \
+                and not doc.text.startswith(_MAY_FOLLOW, e):
+            continue                                   # 制度型开放, 管理制度研究: not the end of a name
+        start = trace_left(doc, s, 20, verbs_ok=True)
         name = doc.text[start:e]
         if s - start >= 4 and is_policy_name(name) and "《" not in name and "“" not in name:
             out.append((start, e))

@@ -19,15 +19,16 @@ from kg.pipeline import factory
 PRODUCT = EntityType.PRODUCT
 _LATIN_NAME = r"[A-Za-z][A-Za-z0-9.\-]*(?: [A-Z][A-Za-z0-9.\-]*)*"
 _CONTEXTS = (
-    # 产品“TyU19” / 产品"NEO" / 药物罗视佳®
-    re.compile(r"(?:产品|药物|药品|疗法|器械|设备|系统|平台|软件|模型|机器人|新药)[“\"]([^”\"，。]{2,20})[”\"]"),
+    # 产品“TyU19” / 产品"NEO": quoted names with Latin letters
+    re.compile(r"(?:产品|药物|药品|疗法|器械|设备|系统|平台|软件|模型|机器人|新药)[“\"]"
+               r"([^”\"，。]*[A-Za-z][^”\"，。]*)[”\"]"),
     re.compile(r"(?:产品|药物|设备|系统|平台|软件|机器人|磁共振|新药)(" + _LATIN_NAME + r")"),
     # uMR Ultra正式获得…批准 / Enhertu获得…批准上市
     re.compile(r"(" + _LATIN_NAME + r")(?:已|正式|近日|相继)?(?:获得|获|通过|取得)(?:了)?(?:[^，。；]{0,24}?)"
                r"(?:批准|认证|许可|注册证|上市)"),
-    re.compile(r"(?:研发|开发|推出|发布|搭载|上市)的?(?:[^，。；“”]{0,12}?)(" + _LATIN_NAME + r")"),
-    re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{2,12})[®™]"),
+    re.compile(r"(?:研发的|开发的|推出的|发布的|搭载)(?:[^，。；“”]{0,6}?)(" + _LATIN_NAME + r")"),
 )
+_BRAND_MARK = re.compile(r"[®™]")
 
 
 @cache
@@ -49,6 +50,9 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
         kind = endings()[m.group(0).rstrip("αβγ")]
         if e < len(doc.text) and re.match(r"[\u4e00-\u9fff]", doc.text[e]) and e not in idx.ends:
             continue
+        covering = doc.tokens[idx.at(s)] if doc.tokens else None
+        if kind == "dosage" and covering and covering.start < s and covering.tag not in ("x", "eng"):
+            continue                                  # 芯片, 图片: the ending is part of a common word
         start = trace_left(doc, s, 16)
         if kind == "inn" and start == s:
             start = _word_start(doc.text, s)
@@ -75,12 +79,35 @@ def _word_start(text: str, s: int) -> int:
 
 def find_in_context(doc: Doc) -> list[tuple[int, int]]:
     out = []
-    for pat in _CONTEXTS:
+    for n, pat in enumerate(_CONTEXTS):
         for m in pat.finditer(doc.text):
             a, b = m.span(1)
             name = doc.text[a:b].strip()
-            if len(name) >= 2 and not is_generic(name) and not _is_acronym(name):
-                out.append((a, a + len(name)))
+            if len(name) < 2 or is_generic(name) or (n >= 2 and _is_acronym(name)):
+                continue                # after 获得/研发 an acronym is a body (FDA) or mark (CE)
+            out.append((a, a + len(name)))
+    for m in _BRAND_WORD.finditer(doc.text):
+        if not is_generic(m.group(0)):
+            out.append(m.span())
+    return out
+
+
+# uEXPLORER, uMR, TyU19: the casing of device and software brands
+_BRAND_WORD = re.compile(r"(?<![A-Za-z0-9])(?:[a-z][A-Z]{2,}[A-Za-z0-9]*(?: [A-Z][a-z]+)?|[A-Z][a-z]+[A-Z][A-Za-z]*\d+)(?![A-Za-z0-9])")
+
+
+def find_branded(doc: Doc) -> list[tuple[int, int]]:
+    """罗视佳®: the brand is the unknown (or Latin) words right before the mark."""
+    idx = token_index(doc)
+    out = []
+    for m in _BRAND_MARK.finditer(doc.text):
+        i = idx.at(m.start() - 1) if m.start() else -1
+        start = m.start()
+        while i >= 0 and doc.tokens[i].tag in ("x", "eng", "nz") and m.start() - doc.tokens[i].start <= 12:
+            start = doc.tokens[i].start
+            i -= 1
+        if m.start() - start >= 2:
+            out.append((start, m.start()))
     return out
 
 
@@ -94,7 +121,7 @@ def make_products():
     ending_re()
 
     def products(doc: Doc) -> Doc:
-        for a, b in sorted(set(find_by_ending(doc) + find_in_context(doc))):
+        for a, b in sorted(set(find_by_ending(doc) + find_in_context(doc) + find_branded(doc))):
             add_mention(doc, a, b, PRODUCT, "product")
         return doc
     return products

@@ -20,8 +20,13 @@ from kg.model import Doc, EntityType, Mention, Token
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
 ANCHOR_TAGS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "j", "eng", "x", "m"}
 STOP_TAGS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "rr", "rz", "d", "y", "e",
-             "o", "punct", "space", "t", "tg", "f", "q", "zg", "ad", "l", "i", "z"}
+             "o", "punct", "space", "f", "q", "zg", "ad", "l", "i", "z"}
 NAME_PUNCT = set("·-（）()&.")
+# Prepositions that never begin a name; jieba's HMM sometimes glues one to
+# the name after it (由联影, 当英国), so a traced name sheds them.
+NEVER_FIRST = set("由当在对从向被将把据让使于经自至给跟同且而则但及与或即")
+NATIONAL = ("国际", "世界", "全国", "中华", "国家", "中国", "全球", "亚洲", "欧洲", "亚太")
+QUANTITY = re.compile(r"\d+(?:\.\d+)?[多余]?[个只家支项款种位亿万元笔批所名]")
 
 
 @cache
@@ -39,8 +44,13 @@ def generic_terms() -> frozenset[str]:
     return frozenset(w.lower() for w in data.words("generic_terms.txt"))
 
 
+@cache
+def generic_places() -> frozenset[str]:
+    return frozenset(data.words("generic_places.txt"))
+
+
 def is_generic(name: str) -> bool:
-    return name.lower() in generic_terms()
+    return name.lower() in generic_terms() or bool(QUANTITY.search(name))
 
 
 class TokenIndex:
@@ -68,21 +78,26 @@ def token_index(doc: Doc) -> TokenIndex:
     return idx
 
 
-def can_be_in_name(tok: Token) -> bool:
+def can_be_in_name(tok: Token, verbs_ok: bool = False) -> bool:
     w = tok.text
     if w in boundary_words():
         return False
     if w in internal_words() or w in NAME_PUNCT:
         return True
+    if len(w) == 1 and re.match(r"[\u4e00-\u9fff]", w):
+        return w not in NEVER_FIRST    # a lone character's dictionary tag says little (泓/q, 委/zg)
     if tok.tag in STOP_TAGS:
         return False
-    if tok.tag.startswith("v") and tok.tag != "vn":
+    if tok.tag.startswith("v") and not verbs_ok:
         return False
     return True
 
 
-def trace_left(doc: Doc, start: int, max_len: int, floor: int = 0) -> int:
-    """Leftmost offset of the name whose ending starts at `start`."""
+def trace_left(doc: Doc, start: int, max_len: int, floor: int = 0, verbs_ok: bool = False) -> int:
+    """Leftmost offset of the name whose ending starts at `start`.
+
+    `verbs_ok` lets verbs through (policy names are often verb phrases:
+    …批次进口新政); function words and punctuation always stop the trace."""
     idx = token_index(doc)
     i = idx.at(start) - 1 if start in idx.start_set else idx.at(start)
     left = start
@@ -92,26 +107,69 @@ def trace_left(doc: Doc, start: int, max_len: int, floor: int = 0) -> int:
         i -= 1
     while i >= 0:
         tok = doc.tokens[i]
-        if tok.start < floor or start - tok.start > max_len or not can_be_in_name(tok):
+        if tok.start < floor or start - tok.start > max_len:
+            break
+        if tok.text == " " and i > 0 and doc.tokens[i - 1].tag == "eng":
+            pass                                   # 拜耳Co.Lab 共创平台
+        elif not can_be_in_name(tok, verbs_ok):
             break
         left = tok.start
         i -= 1
+    first = doc.tokens[idx.at(left)] if doc.tokens else None
+    if first is not None and first.tag == "x" and first.start == left and left < start - 1 \
+            and doc.text[left] in NEVER_FIRST:
+        left += 1                      # jieba glued a preposition to the name: 由联影医疗
+    return balance(doc.text, left, start)
+
+
+def balance(text: str, left: int, end: int) -> int:
+    """Move `left` past an opening bracket that is not closed before `end`."""
+    depth_open = None
+    for pos in range(end - 1, left - 1, -1):
+        ch = text[pos]
+        if ch in ")）":
+            depth_open = (depth_open or 0) + 1
+        elif ch in "(（":
+            if not depth_open:
+                return pos + 1
+            depth_open -= 1
     return left
 
 
-def has_anchor(doc: Doc, start: int, end: int) -> bool:
-    """Does the span hold a token that makes it a proper name?"""
+def has_anchor(doc: Doc, start: int, end: int, digits: bool = False) -> bool:
+    """Does the span hold a token that makes it a proper name?
+
+    Numbers count only when `digits` (a year makes an event named, but
+    `400项细胞` is no organisation)."""
     idx = token_index(doc)
     i = idx.at(start)
     while i < len(doc.tokens) and doc.tokens[i].start < end:
         tok = doc.tokens[i]
         if tok.tag == "m":
-            if any(c.isdigit() for c in tok.text):
+            if digits and any(c.isdigit() for c in tok.text):
                 return True
         elif tok.tag in ANCHOR_TAGS and (len(tok.text) > 1 or tok.tag == "eng"):
             return True
+        elif tok.start == start and tok.text in NATIONAL:
+            return True                # 国际药物信息协会, 国家卫生健康委…中心
         i += 1
-    return bool(re.search(r"[A-Za-z0-9“”\"《]", doc.text[start:end]))
+    pattern = r"[A-Za-z0-9]" if digits else r"[A-Za-z]"
+    return bool(re.search(pattern, doc.text[start:end]))
+
+
+def quoted_span(text: str, start: int, end: int, max_len: int = 40) -> tuple[int, int] | None:
+    """The quoted span (“…”, "…", 「…」) that closes exactly at `end` and holds `start`."""
+    pairs = {"”": "“", "」": "「", '"': '"'}
+    if end >= len(text) or text[end] not in pairs:
+        return None
+    close = text[end]
+    opening = text.rfind(pairs[close], max(0, end - max_len), start + 1)
+    if opening < 0:
+        return None
+    inner = text[opening + 1:end]
+    if close in inner or pairs[close] in inner or "\n" in inner:
+        return None
+    return opening + 1, end
 
 
 def add_mention(doc: Doc, start: int, end: int, etype: EntityType, rule: str,
@@ -122,11 +180,3 @@ def add_mention(doc: Doc, start: int, end: int, etype: EntityType, rule: str,
     m = Mention(start, end, text, etype, rule=rule, sentence=doc.sentence_at(start), ref=ref)
     doc.mentions.append(m)
     return m
-
-
-def sentence_span(doc: Doc, pos: int) -> tuple[int, int]:
-    i = doc.sentence_at(pos)
-    if i < 0:
-        return 0, len(doc.text)
-    s = doc.sentences[i]
-    return s.start, s.end

@@ -74,6 +74,8 @@ def tokenize(text: str) -> list[Token]:
 def _shape_tag(word: str) -> str:
     if word.isspace():
         return "space"
+    if word.replace(".", "").isdigit():
+        return "m"
     if word.isascii() and any(c.isalnum() for c in word):
         return "eng"
     if not any(c.isalnum() for c in word):

@@ -367,7 +367,7 @@ def _check_value(value: Any, where: str) -> None:
 def plain(value: Any) -> Any:
     """falkordb values → kg.store values: Node/Rel/Path, dicts, lists, ISO strings for times."""
     if isinstance(value, FNode):
-        return Node(str(value.id), tuple(value.labels or ()), plain(value.properties))
+        return Node(str(value.id), tuple(sorted(value.labels or ())), plain(value.properties))
     if isinstance(value, FEdge):
         start, end = (n.id if isinstance(n, FNode) else n for n in (value.src_node, value.dest_node))
         return Rel(str(value.id), value.relation, str(start), str(end), plain(value.properties))
