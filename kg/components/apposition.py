@@ -30,9 +30,12 @@ class Link:
 def chain(doc: Doc, person: Mention, floor: int) -> list[Link]:
     """The (organisation segment, title) links in front of `person`."""
     text = doc.text
-    left = _clause_start(text, person.start, floor)
+    end = person.start
+    if text[end - 1:end] in "，," and text[max(floor, end - 12):end - 1].endswith(tuple(titles())):
+        end -= 1                        # 伦敦医疗城首席执行官，安吉拉·库库拉
+    left = _clause_start(text, end, floor)
     parts, pos = [], left
-    for piece in text[left:person.start].split("、"):
+    for piece in text[left:end].split("、"):
         parts.append((pos, pos + len(piece)))
         pos += len(piece) + 1
     links = []
@@ -51,9 +54,17 @@ def _clause_start(text: str, end: int, floor: int) -> int:
     return last
 
 
+_UNIT_AS_TITLE = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:处|司|科|办公室)$")
+
+
 def _link(text: str, a: int, b: int) -> Link | None:
-    """Split `segment + title` at the first title that runs to the segment's end."""
+    """Split `segment + title` at the first title that runs to the segment's end.
+
+    A segment that ends in an internal unit (…创新贸易处) links its person to
+    the organisation before the unit, as a title would."""
     seg = text[a:b]
+    if _UNIT_AS_TITLE.search(seg) and not title_re().search(seg):
+        return Link(a, b, "", "work", False)
     for m in title_re().finditer(seg):
         rest = seg[m.start():]
         if _all_titles(rest):

@@ -118,9 +118,13 @@ def _only_place(doc: Doc, start: int, end: int) -> bool:
 def _proper_stem(doc: Doc, start: int, end: int) -> bool:
     """An industry word (…生物, …医药) needs a brand before it, not just a place: 邦耀生物, not 上海生物医药."""
     idx = token_index(doc)
-    return any(t.tag in ("x", "nz", "nt", "nr", "nrt", "nrfg", "j", "eng") and len(t.text) > 1
-               and not t.text.isdigit()
-               for t in doc.tokens[idx.at(start):idx.at(max(end - 1, start)) + 1] if t.start < end)
+    toks = [t for t in doc.tokens[idx.at(start):idx.at(max(end - 1, start)) + 1] if t.start < end]
+    if any(t.tag in ("x", "nz", "nt", "nr", "nrt", "nrfg", "j", "eng") and len(t.text) > 1
+           and not t.text.isdigit() for t in toks):
+        return True
+    stem = doc.text[start:end]            # 和铂: characters jieba knows only one by one
+    return len(stem) >= 2 and stem not in tag_table() and all(len(t.text) == 1 for t in toks) \
+        and all("\u4e00" <= c <= "\u9fff" for c in stem)
 
 
 def _plain_stem(doc: Doc, start: int, end: int) -> bool:
@@ -141,9 +145,11 @@ def derive_org(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
         i += 1
     if not toks or toks[0].start != start:
         return None
-    if end - start <= 8 and has_anchor(doc, start, end) and not any(
-            t.text in boundary_words() or t.tag in ("punct", "space", "uj", "p", "c") for t in toks):
-        return start, end
+    if end - start <= 8:                  # a short segment: trace the name back from its end
+        left = trace_left(doc, end, 8, floor=start)
+        if end - left >= 2 and (has_anchor(doc, left, end) or _proper_stem(doc, left, end)):
+            return left, end
+        return None
     stop = toks[0].end
     for t in toks[1:]:
         if t.text in suffixes():
@@ -248,6 +254,28 @@ def find_owners(doc: Doc, products: list[Mention]) -> list[tuple[int, int]]:
     return out
 
 
+_UNIT_ENDING = re.compile(r"(?:部|处|司|科|办公室|办公厅|团队|课题组|系|实验室)$")
+
+
+def _mark_units(doc: Doc, found: list[tuple[int, int, str]], orgs: list[Mention]) -> list[tuple[int, int, str]]:
+    """中国国际贸易促进委员会上海浦东分会出国展览部: an organisation name plus an
+    internal unit is a unit of that organisation (H3), not a new organisation."""
+    starts: dict[int, list[int]] = {}
+    for a, b, rule in found:
+        if rule != "unit":
+            starts.setdefault(a, []).append(b)
+    for m in orgs:
+        starts.setdefault(m.start, []).append(m.end)
+    out = []
+    for a, b, rule in found:
+        inner = [e for e in starts.get(a, []) if e < b]
+        if rule != "unit" and inner and _UNIT_ENDING.search(doc.text[a:b]) \
+                and not has_anchor(doc, max(inner), b):
+            rule = "unit"
+        out.append((a, b, rule))
+    return out
+
+
 def _overlaps(a: int, b: int, mentions: list[Mention]) -> bool:
     return any(m.start < b and a < m.end for m in mentions)
 
@@ -278,7 +306,8 @@ def make_organizations():
         found += [(a, b, "list") for a, b in find_alongside(
             doc, orgs + [Mention(a, b, doc.text[a:b], ORG) for a, b, _ in found])]
         products = [m for m in doc.mentions if m.type == EntityType.PRODUCT]
-        found += [(a, b, "owner") for a, b in find_owners(doc, products)]
+        found += [(a, b, "owner") for a, b in find_owners(doc, products) if not _overlaps(a, b, persons)]
+        found = _mark_units(doc, found, orgs)
         for a, b, rule in found:
             if not is_generic(doc.text[a:b]):
                 add_mention(doc, a, b, ORG, rule)

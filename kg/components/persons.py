@@ -107,7 +107,7 @@ def plausible(name: str, strict: bool = True) -> bool:
     tag = tag_table().get(name)
     if tag is None:
         return True
-    return tag.startswith("nr") or (not strict and tag not in ("ns", "n", "v", "vn", "a", "d"))
+    return tag.startswith("nr") or (not strict and tag not in ("ns", "v", "a", "d", "c", "p", "r", "u", "uj"))
 
 
 _UNIT_BEFORE_NAME = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:处|司|科|办公室)(?=[\u4e00-\u9fff])")

@@ -57,8 +57,8 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
         if kind == "inn" and start == s:
             start = _word_start(doc.text, s)
         name = doc.text[start:e]
-        if len(name) <= len(m.group(0)) and kind != "inn":
-            continue
+        if len(name) <= len(m.group(0)):
+            continue                                  # 铂, 注射液: an ending alone names nothing
         if kind == "device" and not has_anchor(doc, start, s):
             continue
         if kind == "dosage" and not (re.search(r"[\u4e00-\u9fff]{2}", doc.text[start:s])
