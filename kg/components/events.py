@@ -44,8 +44,8 @@ def find_events(doc: Doc) -> list[tuple[int, int]]:
                 and text[e] not in SOFT_END:
             continue
         covering = doc.tokens[idx.at(s)]
-        if len(m.group(0)) == 1 and covering.start < s and covering.tag != "x":
-            continue                                 # 外周, 一周: 周 inside an ordinary word
+        if len(m.group(0)) == 1 and not _lone_week(doc, s, e):
+            continue                                 # 外周, 首周, 上映五周, 总干事周某: not an event
         quoted = quoted_span(text, s, e, 60)
         if quoted:                                   # “规制为源·生态共行——…高阶论坛”
             out.append((quoted[0], e))
@@ -66,6 +66,17 @@ def find_events(doc: Doc) -> list[tuple[int, int]]:
             out.append((start, e))
     out += [m.span() for m in _LATIN_EVENT.finditer(text)]
     return out
+
+
+def _lone_week(doc: Doc, s: int, e: int) -> bool:
+    """周 ends an event name only as its own word after a noun: 日本制药周."""
+    idx = token_index(doc)
+    tok = doc.tokens[idx.at(s)]
+    if tok.text != "周" or idx.at(s) == 0:
+        return False
+    before = doc.tokens[idx.at(s) - 1]
+    after_ok = e >= len(doc.text) or not re.match(r"[\u4e00-\u9fff]", doc.text[e]) or doc.text[e] in SOFT_END
+    return len(before.text) >= 2 and before.tag in ("n", "nz", "vn", "x") and after_ok
 
 
 def _fold_part(text: str, start: int, end: int) -> int:

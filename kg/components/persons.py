@@ -100,9 +100,15 @@ def _org_endings() -> tuple[str, ...]:
     return tuple(s for s, kind in data.table("org_suffixes.tsv", 2) if len(s) > 1)
 
 
+# Surnames that are far more often function words: accepted only after a title.
+WEAK_SURNAMES = frozenset("和于成向从将为以由与及对把被让使给在是就都也还又而但时来那全应信")
+
+
 def plausible(name: str, strict: bool = True) -> bool:
     """Not an ordinary word or an organisation ending (程学院, 公司)."""
     if name.endswith(_org_endings()) or name[1:] in titles():
+        return False
+    if strict and name[0] in WEAK_SURNAMES:
         return False
     tag = tag_table().get(name)
     if tag is None:

@@ -64,8 +64,20 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
         if kind == "dosage" and not (re.search(r"[\u4e00-\u9fff]{2}", doc.text[start:s])
                                      and has_anchor(doc, start, s)):
             continue
+        if kind == "dosage" and len(m.group(0)) == 1 and not _drug_like(doc, start, s):
+            continue                                  # 华语片, 日语片: films, not tablets
         out.append((start, e))
     return out
+
+
+def _drug_like(doc: Doc, start: int, end: int) -> bool:
+    """A drug name before 片/栓: an INN stem, or a word jieba does not know."""
+    stem = doc.text[start:end]
+    if any(stem.endswith(e) for e, kind in endings().items() if kind == "inn"):
+        return True
+    idx = token_index(doc)
+    last = doc.tokens[idx.at(end - 1)]
+    return last.tag == "x" and len(last.text) >= 2
 
 
 def _word_start(text: str, s: int) -> int:

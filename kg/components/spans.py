@@ -26,7 +26,7 @@ NAME_PUNCT = set("·-（）()&.")
 # the name after it (由联影, 当英国), so a traced name sheds them.
 NEVER_FIRST = set("由当在对从向被将把据让使于经自至给跟同且而则但及与或即")
 NATIONAL = ("国际", "世界", "全国", "中华", "国家", "中国", "全球", "亚洲", "欧洲", "亚太")
-QUANTITY = re.compile(r"\d+(?:\.\d+)?[多余]?[个只家支项款种位亿万元笔批所名]")
+QUANTITY = re.compile(r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两几数多]+)[多余]?[个只家支项款种位亿万元笔批所名部]")
 
 
 @cache

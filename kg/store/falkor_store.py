@@ -318,14 +318,16 @@ class FalkorStore(GraphStore):
                 self._users_fd = None
 
     def _stop_server(self) -> None:
-        """SIGTERM the supervisor: it stops redis (which fsyncs the AOF) and removes server.pid."""
+        """SHUTDOWN redis (it fsyncs the AOF; SIGTERM would wait for its next 100 ms tick),
+        then wait for the supervisor, which removes server.pid and exits."""
         pids = _read_pids(self.path / "server.pid")
-        if pids and _is_ours(pids[0], self.path):
-            _terminate(pids[0], self.path, grace=30)
+        with contextlib.suppress(redis.RedisError):
+            self._client.execute_command("SHUTDOWN")
         if self._supervisor is not None:
-            self._supervisor.wait()                 # reap our child
-        for pid in pids[1:]:
-            _terminate(pid, self.path, grace=5)     # only if the supervisor failed to stop it
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._supervisor.wait(timeout=30)     # our child: wait() also reaps it
+        for pid in pids:                              # normally gone already
+            _terminate(pid, self.path, grace=30, term=False)
 
     def _log_tail(self) -> str:
         try:
@@ -447,10 +449,11 @@ def _is_ours(pid: int, store: FsPath) -> bool:
         return False
 
 
-def _terminate(pid: int, store: FsPath, grace: float) -> None:
-    """SIGTERM a process of this store, SIGKILL it if it is still there after `grace` s."""
+def _terminate(pid: int, store: FsPath, grace: float, term: bool = True) -> None:
+    """SIGTERM (if `term`) a process of this store; SIGKILL it if still there after `grace` s."""
     with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
+        if term and _is_ours(pid, store):
+            os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
         while _is_ours(pid, store):
             if time.monotonic() > deadline:
@@ -481,6 +484,7 @@ def _supervise(argv: list) -> None:
     import ctypes
     import fcntl
     import os
+    import select
     import signal
     import subprocess
     import sys
@@ -508,20 +512,27 @@ def _supervise(argv: list) -> None:
                 os.close(fd)
             return None
 
+    def server_exited(timeout):
+        """Wait up to `timeout` s; a pidfd (Linux) wakes us as soon as redis exits."""
+        if pidfd is not None:
+            select.select([pidfd], [], [], timeout)
+        try:
+            server.wait(timeout=0 if pidfd is not None else timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     server = subprocess.Popen(command, preexec_fn=die_with_parent, stdin=subprocess.DEVNULL)
+    pidfd = os.pidfd_open(server.pid) if hasattr(os, "pidfd_open") else None
     pidfile = os.path.join(store, "server.pid")
     with open(pidfile + ".tmp", "w") as f:
         f.write(f"{me} {server.pid}\n")
     os.replace(pidfile + ".tmp", pidfile)
     try:
-        while True:
-            try:
-                server.wait(timeout=0.2)
-                break                                # redis stopped (close() or a crash)
-            except subprocess.TimeoutExpired:
-                if nobody_uses_it() is not None:     # keeps both locks until we exit
-                    break
+        # until redis stops (close() or a crash), or nobody uses it; then we keep both locks
+        while not server_exited(0.2) and nobody_uses_it() is None:
+            pass
     finally:
         if server.poll() is None:
             server.terminate()                       # graceful: redis fsyncs the AOF on SIGTERM
