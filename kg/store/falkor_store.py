@@ -109,8 +109,8 @@ class FalkorStore(GraphStore):
             error = reply if isinstance(reply, Exception) else next(
                 (x for x in reply if isinstance(x, Exception)), None)
             if error is not None:
-                raise self._query_failed(f"{error} (the other statements of the batch were applied)",
-                                         query, True)
+                others = " (the other statements of the batch were applied)" if len(checked) > 1 else ""
+                raise self._query_failed(f"{error}{others}", query, True)
             counters += stats_counters(reply[-1])
         return counters
 
