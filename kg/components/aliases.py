@@ -98,7 +98,7 @@ def _family_names(doc: Doc) -> None:
     for m in list(doc.mentions):
         if m.type == EntityType.PERSON and "·" in m.text:
             family = m.text.rsplit("·", 1)[1]
-            if len(family) >= 2:
+            if len(family) >= 2 and doc.text.count(family) > doc.text.count(m.text):
                 doc.aliases.append((m.text, family))
 
 
@@ -132,8 +132,9 @@ def _stems(doc: Doc) -> None:
                     stems.setdefault(stem, set()).add(m.text)
                 break
     for stem, fulls in stems.items():
-        if len(fulls) == 1:
-            doc.aliases.append((next(iter(fulls)), stem))
+        full = next(iter(fulls))
+        if len(fulls) == 1 and doc.text.count(stem) > doc.text.count(full):   # used on its own somewhere
+            doc.aliases.append((full, stem))
 
 
 def _repeats(doc: Doc) -> None:

@@ -30,20 +30,24 @@ def find_amount(text: str) -> tuple[float, str, str] | None:
     return value, currency, m.group(0)
 
 
-def find_date(text: str, article_date: str | None) -> str | None:
-    """The first date in `text`, absolute or relative to the article date."""
+def find_date(text: str, article_date: str | None, near: int | None = None) -> str | None:
+    """A date in `text`, absolute or relative to the article date: the one
+    closest before `near` (a trigger's offset) when given, else the first."""
     ref = _parse(article_date)
-    m = _ABS_DATE.search(text)
-    rel = _REL_DATE.search(text)
-    if rel and (not m or rel.start() < m.start()) and ref:
-        return _relative(rel, ref)
-    if m:
+    found = []
+    for m in _ABS_DATE.finditer(text):
         y, mo, d = m.group(1), m.group(2), m.group(3)
-        return "-".join(p.zfill(2) if i else p for i, p in enumerate(x for x in (y, mo, d) if x))
-    md = _MONTH_DAY.search(text)
-    if md and ref:
-        return f"{ref.year:04d}-{int(md.group(1)):02d}-{int(md.group(2)):02d}"
-    return None
+        found.append((m.start(), "-".join(p.zfill(2) if i else p for i, p in enumerate(x for x in (y, mo, d) if x))))
+    if ref:
+        found += [(m.start(), _relative(m, ref)) for m in _REL_DATE.finditer(text)]
+        found += [(m.start(), f"{ref.year:04d}-{int(m.group(1)):02d}-{int(m.group(2)):02d}")
+                  for m in _MONTH_DAY.finditer(text)]
+    if not found:
+        return None
+    if near is None:
+        return min(found)[1]
+    before = [f for f in found if f[0] <= near]
+    return max(before)[1] if before else min(found)[1]
 
 
 def _parse(value: str | None) -> date | None:

@@ -20,6 +20,7 @@ import networkx as nx
 
 from kg.components.aliases import COUNTRIES
 from kg.components.organizations import derive_org, suffixes
+from kg.components.spans import generic_places
 from kg.model import Doc, Entity, EntityType, Mention
 from kg.pipeline import component
 
@@ -111,6 +112,8 @@ def cluster(doc: Doc, mentions: list[Mention], unit_parents: set[str] = frozense
     for full, alias in doc.aliases:
         if alias in present and (full in present or full in unit_parents):
             g.add_edge(full, alias)          # a unit's parent joins even if never named alone
+        elif full in present and alias not in unit_parents:
+            g.add_edge(full, alias)          # 美国FDA: FDA is a form even where the longer mention won
     orgs = [f for f in present if by_type[f].most_common(1)[0][0] == EntityType.ORGANIZATION]
     reduced: dict[str, list[str]] = defaultdict(list)
     for f in orgs:
@@ -165,8 +168,12 @@ def entities(doc: Doc) -> Doc:
     out = []
     for forms in cluster(doc, mentions, parents):
         ms = sorted((m for f in forms for m in by_form[f]), key=lambda m: m.start)
+        if not ms:
+            continue
         etype = Counter(m.type for m in ms).most_common(1)[0][0]
         name = canonical(forms, alias_only)
+        if etype == EntityType.ORGANIZATION and name in generic_places():
+            continue                     # 上海 is a place, not an organisation
         seen = {norm(name)}
         aliases = []
         for f in forms:

@@ -50,22 +50,32 @@ def find_events(doc: Doc) -> list[tuple[int, int]]:
         if quoted:                                   # “规制为源·生态共行——…高阶论坛”
             out.append((quoted[0], e))
             continue
-        start = trace_left(doc, s, 40, verbs_ok=True)
-        while start < s and any(text.startswith(v, start) for v in EVENT_VERBS):
-            start += next(len(v) for v in EVENT_VERBS if text.startswith(v, start))
-        slogan = _SLOGAN.search(text, max(0, start - 20), start)
-        if slogan:
-            start = slogan.start()
-        start = _strip_generic(text, start, s)
-        e = _fold_part(text, start, e)
-        name = text[start:e]
-        if not name or start >= s and len(m.group(0)) < 3:
-            continue
-        own = s - start
-        if _ORDINAL.match(name) or has_anchor(doc, start, s, digits=True) or own >= 4:
-            out.append((start, e))
+        for verbs_ok in (False, True):          # verbs only when the plain name is not named enough
+            span = _event_span(doc, s, e, m.group(0), verbs_ok)
+            if span:
+                out.append(span)
+                break
     out += [m.span() for m in _LATIN_EVENT.finditer(text)]
     return out
+
+
+def _event_span(doc: Doc, s: int, e: int, ending: str, verbs_ok: bool) -> tuple[int, int] | None:
+    text = doc.text
+    start = trace_left(doc, s, 40, verbs_ok=verbs_ok)
+    while start < s and any(text.startswith(v, start) for v in EVENT_VERBS):
+        start += next(len(v) for v in EVENT_VERBS if text.startswith(v, start))
+    slogan = _SLOGAN.search(text, max(0, start - 20), start)
+    if slogan:
+        start = slogan.start()
+    start = _strip_generic(text, start, s)
+    e = _fold_part(text, start, e)
+    name = text[start:e]
+    if not name or start >= s and len(ending) < 3:
+        return None
+    own = s - start
+    if _ORDINAL.match(name) or has_anchor(doc, start, s, digits=True) or own >= 4:
+        return start, e
+    return None
 
 
 def _lone_week(doc: Doc, s: int, e: int) -> bool:

@@ -83,7 +83,8 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     wide = trace_left(doc, s, MAX_NAME, verbs_ok=True)
     if wide < start and _place_first(doc, wide):   # 上海市脑机接口临床试验…重点实验室
         start = wide
-    if not _named(doc, start, s, e, kind) and doc.text[start - 1:start] in "与和及" and start > 1:
+    if not _named(doc, start, s, e, kind) and doc.text[start - 1:start] in "与和及" and start > 1 \
+            and doc.text[s:e] in _JOINT_NAME_ENDINGS:
         further = trace_left(doc, start - 1, MAX_NAME - (e - start), verbs_ok=True)
         if further < start - 1 and _named(doc, further, s, e, kind):
             start = further                         # …临床试验与转化重点实验室
@@ -99,10 +100,15 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     return None
 
 
+# Endings of names that join two fields with 与/和: …临床试验与转化重点实验室
+_JOINT_NAME_ENDINGS = {"重点实验室", "实验室", "研究中心", "中心", "研究院", "研究所", "基地", "平台"}
+
+
 def _named(doc: Doc, start: int, s: int, e: int, kind: str) -> bool:
     if kind == "industry":
         return _proper_stem(doc, start, s)
-    return has_anchor(doc, start, s) and not _only_place(doc, start, s) or _plain_stem(doc, start, s)
+    return has_anchor(doc, start, s) and not _only_place(doc, start, s) or _plain_stem(doc, start, s) \
+        or _proper_stem(doc, start, s)
 
 
 def _place_first(doc: Doc, start: int) -> bool:

@@ -171,9 +171,12 @@ def find_foreign(text: str) -> list[tuple[int, int]]:
     chars = translit_chars()
     out = []
     for m in _FOREIGN.finditer(text):
-        name = re.sub(r"[·•・]", "", m.group(0))
-        if sum(c in chars for c in name) >= 0.75 * len(name):
-            out.append(m.span())
+        a, b = m.span()
+        while a < b and text[a] not in chars:      # 会士安东尼奥·…: the title is not part of the name
+            a += 1
+        name = re.sub(r"[·•・]", "", text[a:b])
+        if "·" in text[a:b] and len(name) >= 3 and sum(c in chars for c in name) >= 0.75 * len(name):
+            out.append((a, b))
     return out
 
 

@@ -303,8 +303,10 @@ def develops(ctx: Context) -> list[Relation]:
             nxt = [o for o in ctx.of(i, ORG) if o.start >= pr.end]
             if nxt and re.fullmatch(r"(?:而)?闻名(?:于世|全球)?的", ctx.text(pr.end, nxt[0].start)):
                 owners, rule = [nxt[0]], "famous-for"           # 以达芬奇手术机器人闻名的直观医疗
+        owners = [o for o in owners if not _is_regulator(o)]     # a regulator approves, it does not develop
         for o in owners:
-            out.append(_rel(o, R.DEVELOPS, pr, ctx, i, rule, Attrs(date=find_date(s.text, ctx.doc.article.date))))
+            out.append(_rel(o, R.DEVELOPS, pr, ctx, i, rule,
+                            Attrs(date=find_date(s.text, ctx.doc.article.date, near=pr.start - s.start))))
         if rule == "verb" and len(owners) > 1 and (
                 "联合" in ctx.text(owners[0].start, owners[-1].end) or verb.group(0) in _JOINT_VERBS):
             out += _pairs(owners, ctx, i, "co-develop")
@@ -331,12 +333,13 @@ def approved(ctx: Context) -> list[Relation]:
         if not products or not regulators:
             continue
         text = ctx.sentence_text(i)
-        if not _find_word(text, words):
+        trigger = _find_word(text, words)
+        if not trigger:
             continue
+        when = find_date(text, ctx.doc.article.date, near=trigger.start())
         for r in regulators:
             pr = min(products, key=lambda p: abs(p.start - r.start))
-            out.append(_rel(r, R.APPROVED, pr, ctx, i, "approval",
-                            Attrs(date=find_date(text, ctx.doc.article.date))))
+            out.append(_rel(r, R.APPROVED, pr, ctx, i, "approval", Attrs(date=when)))
     return out
 
 

@@ -82,6 +82,14 @@ class GraphStore(ABC):
     def schema_statements(self) -> list[str]:
         """Constraint and index statements in this engine's dialect (idempotent)."""
 
+    def renew(self) -> None:
+        """Keep the writer lock alive during a long load (Neo4j leases expire)."""
+
+    def ensure_schema(self) -> None:
+        """Create constraints and indexes if missing (idempotent)."""
+        for statement in self.schema_statements():
+            self.run(statement, write=True)
+
     def close(self) -> None:
         pass
 

@@ -1,0 +1,120 @@
+"""The curated Cypher library in cypher/ and running queries by name or file.
+
+Each library file holds one query, headed by comment lines:
+
+    // name: speakers
+    // description: Who spoke at an event…
+    // params: $event: an event name or alias, e.g. "2025上海国际生物医药产业周"
+
+The same text runs in Neo4j Browser (`:param event => '…'`) and through
+`kg query speakers -p event …` on either store.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from kg.errors import QueryError
+from kg.store import GraphStore
+
+_HEADER = re.compile(r"^//\s*(name|description|params):\s?(.*)$")
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass
+class LibraryQuery:
+    name: str
+    description: str
+    params: str
+    text: str
+    path: str
+
+    @property
+    def parameters(self) -> list[str]:
+        """Parameter names the query uses, in order of first use."""
+        body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("//"))
+        return list(dict.fromkeys(_PARAM.findall(body)))
+
+    def example(self, param: str) -> str | None:
+        """The example value the header gives for `param`, if any."""
+        m = re.search(rf"\${param}:[^$]*?e\.g\.\s*\"([^\"]+)\"", self.params)
+        return m.group(1) if m else None
+
+
+def library_dir():
+    return files("kg.cypher")
+
+
+def parse(text: str, path: str = "<query>") -> LibraryQuery:
+    fields: dict[str, list[str]] = {"name": [], "description": [], "params": []}
+    for line in text.splitlines():
+        m = _HEADER.match(line.strip())
+        if m:
+            fields[m.group(1)].append(m.group(2).strip())
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//")).strip()
+    if body.endswith(";"):
+        body = body[:-1].rstrip()
+    name = " ".join(fields["name"]) or Path(path).stem
+    return LibraryQuery(name, " ".join(fields["description"]), " ".join(fields["params"]), body, path)
+
+
+def library() -> dict[str, LibraryQuery]:
+    """Every query in cypher/ except the schema, by name."""
+    out = {}
+    for entry in sorted(library_dir().iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".cypher") and entry.name != "schema.cypher":
+            q = parse(entry.read_text(encoding="utf-8"), entry.name)
+            out[q.name] = q
+    return out
+
+
+def resolve_query(name_or_file: str | None, inline: str | None = None) -> LibraryQuery:
+    """A library query by name, a .cypher file, or inline text (`-e`)."""
+    if inline is not None:
+        return parse(inline, "-e")
+    assert name_or_file is not None
+    lib = library()
+    if name_or_file in lib:
+        return lib[name_or_file]
+    path = Path(name_or_file)
+    if path.suffix == ".cypher" or path.exists():
+        try:
+            return parse(path.read_text(encoding="utf-8"), str(path))
+        except OSError as exc:
+            raise QueryError(f"{path}: cannot read query file: {exc.strerror or exc}") from None
+    close = [n for n in lib if name_or_file.lower() in n or n in name_or_file.lower()]
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; library: {', '.join(lib)}"
+    raise QueryError(f"no library query or file named {name_or_file!r}{hint}")
+
+
+def parse_params(pairs: list[tuple[str, str]] | list[str]) -> dict:
+    """`-p name value` pairs (or `name=value` strings); JSON values are decoded, the rest stay text."""
+    out = {}
+    for item in pairs:
+        if isinstance(item, str):
+            if "=" not in item:
+                raise QueryError(f"parameter {item!r} is not name=value")
+            key, value = item.split("=", 1)
+        else:
+            key, value = item
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def run_query(store: GraphStore, query: LibraryQuery, params: dict | None = None,
+              write: bool = False) -> list[dict]:
+    """Run a query; missing parameters are a clear error, not an engine error."""
+    params = dict(params or {})
+    missing = [p for p in query.parameters if p not in params]
+    if missing:
+        hints = [f"-p {p} {json.dumps(query.example(p), ensure_ascii=False)}" if query.example(p) else f"-p {p} VALUE"
+                 for p in missing]
+        raise QueryError(f"query {query.name!r} needs {', '.join('$' + m for m in missing)}: "
+                         f"add {' '.join(hints)}")
+    return store.run(query.text, params, write=write)

@@ -1,0 +1,186 @@
+"""Extractions -> rows to write: stable keys across articles, closed schema.
+
+Within an article, extraction already clustered mentions into entities.  Here
+each entity gets the key of the graph node it denotes:
+
+1. a name or alias in kg's lexicons gives the lexicon's canonical key
+   (国家药监局, NMPA and 国家药品监督管理局 are one node in every article);
+2. otherwise an existing node whose name is one of the entity's forms, or
+   whose aliases hold the entity's name, when exactly one such node exists
+   (a short form shared by 联影集团 and 联影医疗 merges with neither);
+3. otherwise a new key from the entity's own name.
+
+A key is `Label:normalised name`, so the same text always gives the same key.
+Rows that break the closed schema (gold/GUIDE.md argument types) are
+rejected with a reason, never written.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kg.components.lexicon import canonical_of, entries
+from kg.model import EntityType, Extraction, RelationType, SYMMETRIC, schema_allows
+
+_NORM_STRIP = re.compile(r"[\s\"'“”‘’《》〈〉「」『』®™·・•]")
+
+
+def norm(name: str) -> str:
+    """The form keys and matching use: NFKC, lower case, no quotes or spaces."""
+    return _NORM_STRIP.sub("", unicodedata.normalize("NFKC", name)).lower()
+
+
+def make_key(label: str, name: str) -> str:
+    return f"{label}:{norm(name)}"
+
+
+@dataclass
+class ArticleRow:
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+    sha256: str
+
+
+@dataclass
+class NodeRow:
+    label: str
+    key: str
+    name: str
+    forms: list[str]          # every form this article uses (and lexicon forms): the node's aliases
+    count: int                # mentions in this article
+    article: str
+    date: str | None
+
+
+@dataclass
+class EdgeRow:
+    type: str
+    head_label: str
+    head: str                 # node keys
+    tail_label: str
+    tail: str
+    article: str
+    evidence: str
+    title: str = ""
+    date: str = ""
+    amount: str = ""          # text of a float, "" when absent (graph lists cannot hold nulls)
+    currency: str = ""
+    amount_text: str = ""
+
+
+@dataclass
+class ArticleRows:
+    article: ArticleRow
+    nodes: list[NodeRow] = field(default_factory=list)
+    edges: list[EdgeRow] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+
+@dataclass
+class KnownNode:
+    key: str
+    name: str
+    aliases: list[str]
+
+
+class Resolver:
+    """Assigns node keys, remembering every node seen so far in this load."""
+
+    def __init__(self, known: Iterable[tuple[str, KnownNode]] = ()):
+        self.by_name: dict[tuple[str, str], set[str]] = {}
+        self.by_alias: dict[tuple[str, str], set[str]] = {}
+        self.keys: set[str] = set()
+        for label, node in known:
+            self.remember(label, node.key, node.name, node.aliases)
+
+    def remember(self, label: str, key: str, name: str, aliases: Iterable[str]) -> None:
+        self.keys.add(key)
+        self.by_name.setdefault((label, norm(name)), set()).add(key)
+        for a in aliases:
+            self.by_alias.setdefault((label, norm(a)), set()).add(key)
+
+    def key_for(self, label: str, name: str, forms: list[str]) -> str:
+        lexical = lexicon_canonical(forms)
+        if lexical:
+            return make_key(label, lexical)
+        own = make_key(label, name)
+        if own in self.keys:
+            return own
+        hits = set(self.by_alias.get((label, norm(name)), set()))
+        for f in forms:
+            hits |= self.by_name.get((label, norm(f)), set())
+        return next(iter(hits)) if len(hits) == 1 else own
+
+    def rows(self, ex: Extraction) -> ArticleRows:
+        out = ArticleRows(ArticleRow(ex.doc_id, ex.title, ex.date, ex.source, ex.url, ex.sha256))
+        keys: dict[str, tuple[str, str]] = {}
+        for e in ex.entities:
+            label = str(e.type)
+            forms = _forms(e.name, e.aliases)
+            key = self.key_for(label, e.name, forms)
+            keys[e.name] = (label, key)
+            name = lexicon_canonical(forms) or e.name     # a known body keeps its official name
+            out.nodes.append(NodeRow(label, key, name, forms, max(len(e.mentions), 1), ex.doc_id, ex.date))
+            self.remember(label, key, e.name, forms)
+        out.nodes = _merge_same_key(out.nodes)
+        for r in ex.relations:
+            if r.head not in keys or r.tail not in keys:
+                out.rejected.append(f"{ex.doc_id}: {r.type} {r.head} -> {r.tail}: argument is not an entity")
+                continue
+            (hl, hk), (tl, tk) = keys[r.head], keys[r.tail]
+            rtype = RelationType(r.type)
+            if not schema_allows(rtype, EntityType(hl), EntityType(tl)):
+                out.rejected.append(f"{ex.doc_id}: {rtype} cannot run {hl} -> {tl} ({r.head} -> {r.tail})")
+                continue
+            if hk == tk:
+                continue
+            if rtype in SYMMETRIC and tk < hk:          # one edge per pair, whatever the order
+                (hl, hk), (tl, tk) = (tl, tk), (hl, hk)
+            a = r.attrs
+            out.edges.append(EdgeRow(str(rtype), hl, hk, tl, tk, ex.doc_id, r.evidence,
+                                     a.title or "", a.date or "",
+                                     "" if a.amount is None else repr(float(a.amount)),
+                                     a.currency or "", a.amount_text or ""))
+        return out
+
+
+def lexicon_canonical(forms: list[str]) -> str | None:
+    table = canonical_of()
+    for f in forms:
+        hit = table.get(f.lower())
+        if hit:
+            return hit
+    return None
+
+
+def _forms(name: str, aliases: list[str]) -> list[str]:
+    """The entity's forms, plus the lexicon's (AstraZeneca for 阿斯利康)."""
+    forms = [name, *aliases]
+    lexical = lexicon_canonical(forms)
+    if lexical:
+        forms += [e.form for e in entries() if e.canonical == lexical]
+    seen, out = set(), []
+    for f in forms:
+        if norm(f) not in seen:
+            seen.add(norm(f))
+            out.append(f)
+    return out
+
+
+def _merge_same_key(nodes: list[NodeRow]) -> list[NodeRow]:
+    """Two entities of one article that resolved to one node become one row."""
+    merged: dict[tuple[str, str], NodeRow] = {}
+    for n in nodes:
+        k = (n.label, n.key)
+        if k in merged:
+            m = merged[k]
+            m.count += n.count
+            m.forms += [f for f in n.forms if f not in m.forms]
+        else:
+            merged[k] = n
+    return list(merged.values())
