@@ -32,6 +32,23 @@ class Problems:
         return 1 if self.errors else 0
 
 
+class Counter:
+    """Progress on stderr: a live count on a terminal, nothing in a pipe or log."""
+
+    def __init__(self, what: str):
+        self.what, self.n = what, 0
+        self.live = sys.stderr.isatty()
+
+    def __call__(self, k: int) -> None:
+        self.n += k
+        if self.live:
+            click.echo(f"\r{self.n} {self.what}…", nl=False, err=True)
+
+    def done(self) -> None:
+        if self.live:
+            click.echo("\r" + " " * 30 + "\r", nl=False, err=True)
+
+
 class KgGroup(click.Group):
     """Turns a KgError anywhere into one line on stderr and exit status 1."""
 
@@ -97,6 +114,177 @@ def extract(paths, fmt, output, workers):
         out.write_rows(out.extraction_rows(results), "table", output)
     output.flush()
     sys.exit(problems.exit_code())
+
+
+def store_option(fn):
+    return click.option("--store", "store_uri", envvar="KG_STORE", default=None, metavar="URI",
+                        help="Graph store: a directory for the embedded store (default .kg), or "
+                             "bolt://, neo4j://, neo4j+s:// for Neo4j (credentials from "
+                             "NEO4J_USER / NEO4J_PASSWORD).  Also KG_STORE.")(fn)
+
+
+def format_option(default="table"):
+    return click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
+                        default=default, show_default=True, help="Output format.")
+
+
+def param_option(fn):
+    return click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+                        help="A query parameter (repeatable); JSON values are decoded.")(fn)
+
+
+def _open(store_uri):
+    from kg.store import open_store
+    return open_store(store_uri)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@store_option
+@click.option("--batch-size", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Articles per write transaction.")
+@workers_option
+def load(paths, store_uri, batch_size, workers):
+    """Extract articles at PATHS and load them into the graph store.
+
+    Re-run it whenever articles arrive: unchanged articles are skipped, an
+    edited article replaces its old facts, and each batch is one transaction.
+    PATHS may also hold JSONL written by `kg extract`.
+
+    Example:
+
+    \b
+        kg load seeds
+        kg load new/ --store bolt://localhost:7687
+
+    Python: kg.store.load.load_paths(paths, store, on_error)
+    """
+    from kg.store.load import load_paths
+
+    problems = Problems()
+    with _open(store_uri) as store:
+        click.echo(f"Loading into {store.describe()}", err=True)
+        progress = Counter("articles")
+        report = load_paths(paths, store, on_error=problems, batch_size=batch_size,
+                            workers=workers, progress=progress)
+        progress.done()
+    _echo_report(report)
+    sys.exit(problems.exit_code())
+
+
+def _echo_report(report) -> None:
+    d = report.as_dict()
+    a, n, r = d["articles"], d["nodes"], d["relationships"]
+    click.echo(f"articles: {a['new']} new, {a['changed']} changed, {a['unchanged']} unchanged, "
+               f"{a['rejected']} rejected")
+    click.echo(f"nodes: {n['created']} created, {n['updated']} updated, {n['deleted']} deleted")
+    click.echo(f"relationships: {r['created']} created, {r['updated']} updated, {r['deleted']} deleted")
+    for line in report.rows_rejected[:20]:
+        click.echo(f"kg: rejected: {line}", err=True)
+    if len(report.rows_rejected) > 20:
+        click.echo(f"kg: rejected: … and {len(report.rows_rejected) - 20} more rows", err=True)
+
+
+@cli.command()
+@click.argument("name_or_file", required=False)
+@click.option("-e", "--execute", "inline", metavar="CYPHER", help="Run this Cypher text instead.")
+@param_option
+@format_option()
+@click.option("--write", is_flag=True, help="Allow the query to write (refused otherwise).")
+@click.option("--list", "list_", is_flag=True, help="List the query library.")
+@store_option
+def query(name_or_file, inline, params, fmt, write, list_, store_uri):
+    """Run a library query (by NAME), a .cypher FILE, or -e 'CYPHER'.
+
+    Queries are read-only unless --write is given.  `kg query --list` shows
+    the library in cypher/.
+
+    Example:
+
+    \b
+        kg query speakers -p event=2025上海国际生物医药产业周
+        kg query -e 'MATCH (n:Person) RETURN n.name LIMIT 5' --format csv
+
+    Python: kg.query.run_query(store, kg.query.resolve_query(name), params)
+    """
+    from kg import output
+    from kg.query import library, parse_params, resolve_query, run_query
+
+    if list_:
+        rows = [{"name": q.name, "parameters": " ".join("$" + p for p in q.parameters),
+                 "description": q.description} for q in library().values()]
+        output.write_rows(rows, fmt)
+        return
+    if not name_or_file and inline is None:
+        raise click.UsageError("give a query NAME or FILE, -e CYPHER, or --list")
+    q = resolve_query(name_or_file, inline)
+    with _open(store_uri) as store:
+        rows = run_query(store, q, parse_params(list(params)), write=write)
+    output.write_rows(rows, fmt)
+
+
+@cli.command()
+@click.argument("args", nargs=-1, required=True)
+@format_option()
+@store_option
+def why(args, fmt, store_uri):
+    """Show the evidence behind a fact: kg why HEAD [RELATION] TAIL.
+
+    Every sentence that supports a relation between HEAD and TAIL (names or
+    aliases), with its article's title, date and id.
+
+    Example:
+
+    \b
+        kg why 国家药品监督管理局 APPROVED "uMR Ultra"
+
+    Python: kg.query.why(store, head, tail, relation)
+    """
+    from kg import output
+    from kg.query import why as why_
+
+    if len(args) not in (2, 3):
+        raise click.UsageError("expected HEAD [RELATION] TAIL")
+    head, tail = args[0], args[-1]
+    relation = args[1] if len(args) == 3 else None
+    with _open(store_uri) as store:
+        rows = why_(store, head, tail, relation)
+    if not rows:
+        raise click.ClickException(f"no fact links {head!r} to {tail!r}"
+                                   + (f" by {relation}" if relation else ""))
+    output.write_rows(rows, fmt)
+
+
+@cli.command()
+@format_option()
+@store_option
+def status(fmt, store_uri):
+    """Which store is in use, what it holds (by label and type), and the last load.
+
+    Example:
+
+    \b
+        kg status
+
+    Python: kg.query.status(store)
+    """
+    from kg import output
+    from kg.query import status as status_
+
+    with _open(store_uri) as store:
+        info = status_(store)
+    if fmt != "table":
+        output.write_rows([info], fmt)
+        return
+    click.echo(info["store"])
+    for label, n in info["nodes"].items():
+        click.echo(f"  {label:14} {n:8d} nodes")
+    for rtype, n in info["relationships"].items():
+        click.echo(f"  {rtype:14} {n:8d} relationships")
+    last = info["last_load"]
+    click.echo(f"last load: {last['at']}, {last['articles']} articles "
+               f"({last['new']} new, {last['changed']} changed, {last['unchanged']} unchanged, "
+               f"{last['rejected']} rejected)" if last else "last load: never")
 
 
 def main():

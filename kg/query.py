@@ -113,8 +113,50 @@ def run_query(store: GraphStore, query: LibraryQuery, params: dict | None = None
     params = dict(params or {})
     missing = [p for p in query.parameters if p not in params]
     if missing:
-        hints = [f"-p {p} {json.dumps(query.example(p), ensure_ascii=False)}" if query.example(p) else f"-p {p} VALUE"
-                 for p in missing]
+        hints = [f"-p {p}={query.example(p)}" if query.example(p) else f"-p {p}=VALUE" for p in missing]
         raise QueryError(f"query {query.name!r} needs {', '.join('$' + m for m in missing)}: "
                          f"add {' '.join(hints)}")
     return store.run(query.text, params, write=write)
+
+
+WHY = """
+MATCH (h)-[r]-(t)
+WHERE (h.name = $head OR $head IN h.aliases) AND (t.name = $tail OR $tail IN t.aliases)
+  AND type(r) <> 'MENTIONS' AND ($type IS NULL OR type(r) = $type)
+  AND (startNode(r) = h OR type(r) = 'PARTNERS_WITH')
+UNWIND range(0, size(r.articles) - 1) AS i
+OPTIONAL MATCH (a:Article {id: r.articles[i]})
+RETURN startNode(r).name AS head, type(r) AS relation, endNode(r).name AS tail,
+       r.articles[i] AS article, a.title AS title, a.date AS date, a.url AS url, r.evidence[i] AS evidence
+ORDER BY date, article
+"""
+
+
+def why(store: GraphStore, head: str, tail: str, relation: str | None = None) -> list[dict]:
+    """Every evidence sentence behind facts from `head` to `tail` (by name or alias)."""
+    from kg.model import RelationType
+    if relation is not None:
+        try:
+            relation = str(RelationType(relation.upper()))
+        except ValueError:
+            known = ", ".join(t.value for t in RelationType)
+            raise QueryError(f"unknown relation {relation!r}; one of {known}") from None
+    return store.run(WHY, {"head": head, "tail": tail, "type": relation})
+
+
+STATUS_LABELS = """
+MATCH (n) WHERE n:Article OR n:Organization OR n:Person OR n:Product OR n:Policy OR n:Event
+RETURN labels(n)[0] AS label, count(*) AS count ORDER BY label
+"""
+STATUS_TYPES = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS count ORDER BY type"
+STATUS_LAST = ("MATCH (l:KgLoad {id: 'last'}) RETURN l.at AS at, l.articles AS articles, l.new AS new, "
+               "l.changed AS changed, l.unchanged AS unchanged, l.rejected AS rejected")
+
+
+def status(store: GraphStore) -> dict:
+    """Which store, what it holds, and the last load."""
+    labels = {r["label"]: int(r["count"]) for r in store.run(STATUS_LABELS)}
+    types = {r["type"]: int(r["count"]) for r in store.run(STATUS_TYPES)}
+    last = store.run(STATUS_LAST)
+    return {"store": store.describe(), "nodes": labels, "relationships": types,
+            "last_load": last[0] if last else None}

@@ -188,6 +188,9 @@ def _name_first(ctx: Context) -> list[Relation]:
             continue
         rest = ctx.text(org.end, org.end + 12).lstrip("的")
         title = next((t for t in title_words if rest.startswith(t)), None)
+        title_end = org.end + (len(ctx.text(org.end, org.end + 12)) - len(rest)) + len(title or "")
+        if any(q.start == title_end for q in ctx.of(p.sentence, PER)):
+            continue                     # 古迦睿，联影集团董事长薛敏: the title is 薛敏's
         if title and titles()[title] == "work":
             out.append(_rel(p, R.WORKS_FOR, org, ctx, p.sentence, "name-first", Attrs(title=title)))
     return out

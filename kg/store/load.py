@@ -155,3 +155,24 @@ def writes(rows: list[ArticleRows]) -> list[tuple[str, dict]]:
     for (rtype, hl, tl) in sorted(edges):
         out.append((W.upsert_edges(rtype, hl, tl), {"rows": edges[(rtype, hl, tl)]}))
     return out
+
+
+def load_paths(paths: Iterable[str], store: GraphStore, on_error, batch_size: int = 200,
+               workers: int = 1, progress: Progress | None = None) -> LoadReport:
+    """Read, extract and load everything under `paths` (articles or `kg extract` JSONL)."""
+    from kg.extract import extract_all
+    from kg.sources import read
+
+    rejected = 0
+
+    def count_rejections(exc):
+        nonlocal rejected
+        if not getattr(exc, "warning", False):
+            rejected += 1
+        on_error(exc)
+
+    extractions = extract_all(read(paths, on_error=count_rejections), on_error=count_rejections,
+                              workers=workers)
+    report = load(store, extractions, batch_size=batch_size, progress=progress)
+    report.articles_rejected += rejected
+    return report
