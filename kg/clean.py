@@ -159,8 +159,12 @@ def drop_spam(text: Text) -> Text:
     """Template placeholders (`{随机干扰码}`) go; gambling/adult/download spam
     lines go (kg/data/spam.txt).  A line needs two signals, so a real
     sentence that happens to contain one weak term survives."""
-    text = text.sub(_PLACEHOLDER, "")
-    return Text.join([line for line in text.lines() if spam_score(line.s) < 2])
+    kept = []
+    for line in text.lines():
+        bare = line.sub(_PLACEHOLDER, "")
+        if (bare.s.strip() or not line.s.strip()) and spam_score(bare.s) < 2:
+            kept.append(bare)
+    return Text.join(kept)
 
 
 def drop_repeated_paragraphs(text: Text, min_len: int = 6) -> Text:

@@ -54,6 +54,17 @@ def find_alias_pairs(doc: Doc) -> list[tuple[Mention, int, int]]:
     return out
 
 
+def _without_country(name: str) -> str | None:
+    from kg.components.organizations import suffixes
+    for c in sorted(COUNTRIES, key=len, reverse=True):
+        rest = name[len(c):]
+        if name.startswith(c) and len(rest) >= 3 and rest.endswith(tuple(suffixes())) \
+                and c in ("中国", "美国", "日本", "英国", "德国", "法国", "瑞士", "韩国", "丹麦", "瑞典", "荷兰",
+                          "比利时", "意大利", "加拿大", "澳大利亚", "新加坡", "以色列", "印度", "巴西"):
+            return rest
+    return None
+
+
 def country_prefix(doc: Doc, m: Mention) -> int:
     """Start of a country/city prefix glued in front of an organisation mention."""
     for c in sorted(COUNTRIES, key=len, reverse=True):
@@ -71,6 +82,9 @@ def aliases(doc: Doc) -> Doc:
             doc.aliases.append((m.text, alias.text))
     for m in list(doc.mentions):
         if m.type == EntityType.ORGANIZATION and m.rule != "unit":
+            bare = _without_country(m.text)
+            if bare:                                   # 德国海德堡大学 -> 海德堡大学
+                doc.aliases.append((m.text, bare))
             start = country_prefix(doc, m)
             if start < m.start:
                 full = add_mention(doc, start, m.end, m.type, "country", ref=m.ref)

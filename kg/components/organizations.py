@@ -28,7 +28,8 @@ from kg.pipeline import factory
 ORG = EntityType.ORGANIZATION
 MAX_NAME = 24
 STEM_TAGS = ANCHOR_TAGS | {"s"}          # 东方医院: a place-like word before a strong suffix
-GENERIC_MODIFIERS = ("该", "本", "各", "多家", "相关", "知名", "著名", "大型", "综合", "专科", "定点", "公立",
+GENERIC_MODIFIERS = ("该", "本", "各", "多家", "相关", "知名", "著名", "大型", "综合", "专科", "定点", "公立", "人民",
+                     "肿瘤", "儿童", "妇幼", "中医", "医学", "科技", "生物", "医药", "医疗", "投资", "产业",
                      "民营", "国内", "国外", "海外", "本土", "外资", "头部", "龙头", "一流", "顶尖", "三甲",
                      "社区", "子", "母", "全资", "控股", "合资", "新", "老")
 LIST_HEADS = ("企业", "公司", "药企", "机构", "医院", "高校", "院校", "单位", "平台", "巨头", "集团",
@@ -95,9 +96,18 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
         return None                                 # 全部, 总部, 干部: an ordinary word
     if is_generic(doc.text[start:s]):
         return None                                 # AI制药
-    if _named(doc, start, s, e, kind) or glossed or tags.get(name) in ("nt", "nz", "j"):
+    if kind == "unit" or _named(doc, start, s, e, kind) or glossed or tags.get(name) in ("nt", "nz", "j") \
+            or _founded(doc, start):
         return start
     return None
+
+
+_FOUNDING = re.compile(r"(?:发起设立|联合设立|共同设立|合资成立|合资设立|出资设立|设立|成立|组建|创立)(?:了)?$")
+
+
+def _founded(doc: Doc, start: int) -> bool:
+    """…联合发起设立星辰创新基金: what is founded is named by the act of founding it."""
+    return bool(_FOUNDING.search(doc.text[max(0, start - 6):start]))
 
 
 # Endings of names that join two fields with 与/和: …临床试验与转化重点实验室
@@ -106,9 +116,31 @@ _JOINT_NAME_ENDINGS = {"重点实验室", "实验室", "研究中心", "中心",
 
 def _named(doc: Doc, start: int, s: int, e: int, kind: str) -> bool:
     if kind == "industry":
-        return _proper_stem(doc, start, s)
+        return _proper_stem(doc, start, s) or _word_brand(doc, start, s, e)
+    if doc.text[s:e] in COMPANY_ENDINGS and _word_brand(doc, start, s, e):
+        return True
     return has_anchor(doc, start, s) and not _only_place(doc, start, s) or _plain_stem(doc, start, s) \
         or _proper_stem(doc, start, s)
+
+
+COMPANY_ENDINGS = {"集团", "公司", "有限公司", "股份有限公司", "控股", "资本", "创投", "证券", "银行", "基金"}
+
+
+def _word_brand(doc: Doc, start: int, s: int, e: int) -> bool:
+    """星辰生物, 蓝鲸资本: a company named with one ordinary word, when the name
+    is not the start of a longer phrase (海洋生物多样性, 生物医药产业)."""
+    idx = token_index(doc)
+    toks = [t for t in doc.tokens[idx.at(start):idx.at(max(s - 1, start)) + 1] if t.start < s]
+    if len(toks) != 1 or toks[0].start != start:
+        return False
+    word = toks[0]
+    if word.tag not in ("n", "nz", "nr", "nrt", "ng", "an", "s") or not 2 <= len(word.text) <= 3:
+        return False
+    if word.text in generic_places() or word.text in CATEGORY_NOUNS or word.text.startswith(GENERIC_MODIFIERS):
+        return False
+    after = doc.tokens[idx.at(e)] if e < len(doc.text) else None
+    return after is None or after.start < e or after.tag not in ("n", "vn", "nz", "ng", "an", "l") \
+        or bool(re.match(r"(?:[A-Z]\+?|天使|种子|战略)?轮|融资|股份|董事|总裁|团队", after.text))
 
 
 def _place_first(doc: Doc, start: int) -> bool:

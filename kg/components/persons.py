@@ -174,6 +174,13 @@ def find_foreign(text: str) -> list[tuple[int, int]]:
         a, b = m.span()
         while a < b and text[a] not in chars:      # 会士安东尼奥·…: the title is not part of the name
             a += 1
+        last = text.rfind("·", a, b) + 1
+        for pos in range(last + 1, b):             # …·约翰逊发表了演讲: the name ends before the verb
+            if text.startswith(follow_words(), pos):
+                b = pos
+                break
+        while b > last and text[b - 1] not in chars:
+            b -= 1
         name = re.sub(r"[·•・]", "", text[a:b])
         if "·" in text[a:b] and len(name) >= 3 and sum(c in chars for c in name) >= 0.75 * len(name):
             out.append((a, b))
@@ -189,11 +196,12 @@ def find_listed(text: str, known: set[str], words: frozenset[int] = frozenset())
         for part in m.group(0).split("、"):
             items.append((pos, pos + len(part)))
             pos += len(part) + 1
-        if not any(text[a:b] in known or text[a:b].startswith(tuple(known)) for a, b in items):
+        if not any(text[a:b] in known or text[a:b].startswith(tuple(known)) or text[a:b].endswith(tuple(known))
+                   for a, b in items):
             continue
         for n, (a, b) in enumerate(items):
             end = name_at(text, a, words)
-            if end and (end == b or text.startswith(POST_TITLES, end)) and plausible(text[a:end]):
+            if end and (end == b or text.startswith(POST_TITLES + ("等",), end)) and plausible(text[a:end]):
                 if text[a:end] not in known:
                     out.append((a, end))
             elif n == 0:

@@ -56,6 +56,7 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
         start = trace_left(doc, s, 16)
         if kind == "inn" and start == s:
             start = _word_start(doc.text, s)
+        start = _skip_category(doc.text, start, s)
         name = doc.text[start:e]
         if len(name) <= len(m.group(0)):
             continue                                  # 铂, 注射液: an ending alone names nothing
@@ -68,6 +69,22 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
             continue                                  # 华语片, 日语片: films, not tablets
         out.append((start, e))
     return out
+
+
+# Words that say what kind of product follows, not its name: 新药瑞泽达单抗注射液
+_CATEGORY = ("一类创新药", "一类新药", "创新药", "新药", "药物", "药品", "产品", "疗法", "器械", "设备", "仿制药",
+             "原研药", "生物药", "抗体药物", "靶向药", "首款", "首个", "国产", "进口", "全新", "新一代", "该", "其")
+
+
+def _skip_category(text: str, start: int, end: int) -> int:
+    changed = True
+    while changed:
+        changed = False
+        for word in _CATEGORY:
+            if text.startswith(word, start) and end - (start + len(word)) >= 2:
+                start += len(word)
+                changed = True
+    return start
 
 
 def _drug_like(doc: Doc, start: int, end: int) -> bool:

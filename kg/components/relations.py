@@ -426,7 +426,7 @@ def invests_in(ctx: Context) -> list[Relation]:
             attrs.amount, attrs.currency, attrs.amount_text = amount
         # 在博睿康D轮融资中，…孚腾资本联合领投
         for m in re.finditer(r"在(.{2,20}?)(?:的)?[^，。]{0,8}?(?:" + "|".join(map(re.escape, rounds)) + r")中[，,]", s.text):
-            targets = [o for o in ctx.of(i, ORG) if s.start + m.start(1) <= o.start and o.end <= s.start + m.end(1)]
+            targets = [o for o in ctx.of(i, ORG) if s.start + m.start(1) <= o.start < s.start + m.end(1)]
             lead = _find_word(s.text, ("领投", "投资", "参投", "跟投"), m.end())
             if targets and lead:
                 investors = group_before(ctx, s.start + lead.start(), i, max_gap=8)

@@ -88,7 +88,7 @@ def can_be_in_name(tok: Token, verbs_ok: bool = False) -> bool:
         return w not in NEVER_FIRST    # a lone character's dictionary tag says little (泓/q, 委/zg)
     if tok.tag in STOP_TAGS:
         return False
-    if tok.tag.startswith("v") and not verbs_ok:
+    if tok.tag.startswith("v") and tok.tag != "vn" and not verbs_ok:
         return False
     return True
 
