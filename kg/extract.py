@@ -58,11 +58,13 @@ def _warm() -> None:
 
 
 def extract_all(items: Iterable[Article | Extraction], on_error: Reporter,
-                workers: int = 1, chunk_size: int = 16) -> Iterator[Extraction]:
+                workers: int = 1, chunk_size: int = 32) -> Iterator[Extraction]:
     """Extract every article, in input order; Extraction records pass through.
 
-    With workers > 1 articles go to a process pool in chunks; the pool reads
-    the input lazily, so memory stays bounded however long the stream."""
+    With workers > 1, chunks of articles go to a process pool, at most two
+    chunks per worker in flight, so memory stays bounded by the chunk size
+    however long the input stream is."""
+    pipeline()                         # a broken pipeline fails here, once; forked workers inherit it
     if workers <= 1:
         for item in items:
             result = item if isinstance(item, Extraction) else _safe_extract(item)
@@ -72,14 +74,37 @@ def extract_all(items: Iterable[Article | Extraction], on_error: Reporter,
                 yield result
         return
     import multiprocessing as mp
-    ctx = mp.get_context("fork")
-    with ctx.Pool(workers, initializer=_warm) as pool:
-        for result in pool.imap(_passthrough_or_extract, items, chunksize=chunk_size):
-            if isinstance(result, KgError):
-                on_error(result)
-            else:
-                yield result
+    from collections import deque
+
+    chunks = _chunks(items, chunk_size)
+    with mp.get_context("fork").Pool(workers, initializer=_warm) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(_extract_chunk, (chunk,)))
+            if len(pending) >= 2 * workers:
+                yield from _report(pending.popleft().get(), on_error)
+        while pending:
+            yield from _report(pending.popleft().get(), on_error)
 
 
-def _passthrough_or_extract(item: Article | Extraction) -> Extraction | KgError:
-    return item if isinstance(item, Extraction) else _safe_extract(item)
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _extract_chunk(chunk: list[Article | Extraction]) -> list[Extraction | KgError]:
+    return [item if isinstance(item, Extraction) else _safe_extract(item) for item in chunk]
+
+
+def _report(results: list[Extraction | KgError], on_error: Reporter) -> Iterator[Extraction]:
+    for result in results:
+        if isinstance(result, KgError):
+            on_error(result)
+        else:
+            yield result
