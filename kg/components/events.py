@@ -43,7 +43,6 @@ def find_events(doc: Doc) -> list[tuple[int, int]]:
         if e < len(text) and e not in idx.ends and not text.startswith(PARTS, e) \
                 and text[e] not in SOFT_END:
             continue
-        covering = doc.tokens[idx.at(s)]
         if len(m.group(0)) == 1 and not _lone_week(doc, s, e):
             continue                                 # 外周, 首周, 上映五周, 总干事周某: not an event
         quoted = quoted_span(text, s, e, 60)

@@ -18,7 +18,7 @@ from kg import data
 from kg.components import apposition
 from kg.components.persons import titles
 from kg.components.spans import (
-    ANCHOR_TAGS, add_mention, boundary_words, generic_places, has_anchor, is_generic, quoted_span,
+    ANCHOR_TAGS, add_mention, generic_places, has_anchor, is_generic, quoted_span,
     token_index, trace_left,
 )
 from kg.components.tokens import tag_table

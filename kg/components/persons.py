@@ -191,7 +191,7 @@ def find_listed(text: str, known: set[str], words: frozenset[int] = frozenset())
     """Names in a 、-list with a known person: 谢晓亮、王晓东、邓锋等; the first
     item may end in a name (华东师范大学杜冰、刘明耀教授)."""
     out = []
-    for m in re.finditer(rf"(?:[\u4e00-\u9fff·]{{2,12}}、)+[\u4e00-\u9fff·]{{2,12}}", text):
+    for m in re.finditer(r"(?:[\u4e00-\u9fff·]{2,12}、)+[\u4e00-\u9fff·]{2,12}", text):
         items, pos = [], m.start()
         for part in m.group(0).split("、"):
             items.append((pos, pos + len(part)))

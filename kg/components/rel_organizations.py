@@ -1,0 +1,161 @@
+"""PARTNERS_WITH, INVESTS_IN, ORGANIZES, ISSUES: what organisations do together."""
+from __future__ import annotations
+
+import re
+
+from kg.components.attributes import find_amount, find_date
+from kg.components.relcontext import (
+    EVT, ORG, PER, POL, Context, M, R, find_word, group_after, group_before, make_rel, pairs, triggers,
+)
+from kg.model import Attrs, Relation
+
+FOUNDED_KINDS = ("基金", "公司", "有限公司", "合伙企业", "有限合伙", "集团", "合资公司")
+
+
+def partners_with(ctx: Context) -> list[Relation]:
+    out = []
+    words = triggers("PARTNERS_WITH", "partner")
+    for i, s in enumerate(ctx.doc.sentences):
+        orgs = ctx.of(i, ORG)
+        if len(orgs) < 1:
+            continue
+        lead = group_after(ctx, s.start, i, max_gap=2)
+        for m in re.finditer("|".join(map(re.escape, words)), s.text):
+            pos = s.start + m.start()
+            group = group_before(ctx, pos, i, max_gap=14)
+            if len(group) < 2 and len(lead) >= 2 and not [o for o in orgs if lead[-1].end <= o.start < pos]:
+                group = lead                  # 英矽智能、迈威生物与上海皓元，作为…，正式达成战略合作协议
+            if m.group(0) in _OBJECT_VERBS and group:
+                obj = group_after(ctx, s.start + m.end(), i, max_gap=3)
+                for o in obj[:1]:
+                    out.append(make_rel(group[-1], R.PARTNERS_WITH, o, ctx, i, "partner-object"))
+            if len(group) >= 2:
+                out += pairs(group, ctx, i, "partner")
+            elif len(group) == 1:
+                # 礼来上海创新孵化器…与分子之心等本土企业签约合作
+                partner = _with_partner(ctx, i, pos)
+                subject = ctx.by_sentence[i][0]
+                if partner and subject.type == ORG and subject.name != partner.name:
+                    out.append(make_rel(subject, R.PARTNERS_WITH, partner, ctx, i, "partner-with"))
+            else:
+                partner = _with_partner(ctx, i, pos)
+                subject = ctx.by_sentence[i][0]
+                if partner and subject.type == ORG and subject is not partner:
+                    out.append(make_rel(subject, R.PARTNERS_WITH, partner, ctx, i, "partner-with"))
+    return out
+
+
+_OBJECT_VERBS = ("联动", "携手", "牵手", "结盟")
+
+
+def _with_partner(ctx: Context, i: int, pos: int) -> M | None:
+    """The B of `与 B (等…)` right before the trigger."""
+    cands = [o for o in ctx.of(i, ORG) if o.end <= pos]
+    for o in reversed(cands):
+        if ctx.text(o.start - 1, o.start) in ("与", "同", "和") and pos - o.end <= 16 \
+                and not re.search(r"[，。；]", ctx.text(o.end, pos)):
+            return o
+    return None
+
+
+def invests_in(ctx: Context) -> list[Relation]:
+    out = []
+    verbs = triggers("INVESTS_IN", "verb")
+    found = triggers("INVESTS_IN", "found")
+    rounds = triggers("INVESTS_IN", "round")
+    for i, s in enumerate(ctx.doc.sentences):
+        orgs = ctx.of(i, ORG) + ctx.of(i, PER)
+        if len(orgs) < 2:
+            continue
+        amount = find_amount(s.text)
+        attrs = Attrs(date=find_date(s.text, ctx.doc.article.date))
+        if amount:
+            attrs.amount, attrs.currency, attrs.amount_text = amount
+        # 在博睿康D轮融资中，…孚腾资本联合领投
+        for m in re.finditer(r"在(.{2,20}?)(?:的)?[^，。]{0,8}?(?:" + "|".join(map(re.escape, rounds)) + r")中[，,]", s.text):
+            targets = [o for o in ctx.of(i, ORG) if s.start + m.start(1) <= o.start < s.start + m.end(1)]
+            lead = find_word(s.text, ("领投", "投资", "参投", "跟投"), m.end())
+            if targets and lead:
+                investors = group_before(ctx, s.start + lead.start(), i, max_gap=8)
+                for inv in investors:
+                    out.append(make_rel(inv, R.INVESTS_IN, targets[0], ctx, i, "round", attrs))
+        for m in re.finditer("|".join(map(re.escape, verbs)), s.text):
+            vpos, vend = s.start + m.start(), s.start + m.end()
+            if re.match(r"(?:总监|经理|人|机构|方|者|执行|基金|公司|平台|合伙人|领域|规模|效率|热情)", s.text[m.end():]):
+                continue                      # 投资总监, 投资机构: a noun, not the verb
+            investors = group_before(ctx, vpos, i, max_gap=12)
+            targets = group_after(ctx, vend, i, max_gap=4)
+            if targets and not investors and m.group(0) in ("领投", "联合领投", "参投", "跟投"):
+                investors = _paragraph_subject(ctx, i)
+            for inv in investors:
+                for t in targets:
+                    out.append(make_rel(inv, R.INVESTS_IN, t, ctx, i, "invest", attrs))
+        for m in re.finditer("|".join(map(re.escape, found)), s.text):
+            vpos, vend = s.start + m.start(), s.start + m.end()
+            founders = group_before(ctx, vpos, i, max_gap=14)
+            created = [o for o in group_after(ctx, vend, i, max_gap=16)
+                       if o.name.endswith(FOUNDED_KINDS) or _founded_here(ctx, o, vend)]
+            for c in created[:1]:
+                for f in founders:
+                    if f.name != c.name:
+                        out.append(make_rel(f, R.INVESTS_IN, c, ctx, i, "found", attrs))
+                if len(founders) > 1:
+                    out += pairs(founders, ctx, i, "co-found")
+    return out
+
+
+def _paragraph_subject(ctx: Context, i: int) -> list[M]:
+    """The organisations a paragraph is about: the latest earlier sentence of
+    the same paragraph that lists several (上海生物医药产业母基金、…以及上海国资母基金，…)."""
+    for j in range(i - 1, -1, -1):
+        if ctx.paragraph[j] != ctx.paragraph[i]:
+            break
+        orgs = ctx.of(j, ORG)
+        for k, first in enumerate(orgs):
+            group = group_after(ctx, first.start, j, max_gap=0)
+            if len(group) >= 2:
+                return group
+    return []
+
+
+def _founded_here(ctx: Context, o: M, vend: int) -> bool:
+    """合资成立直观复星: a joint venture named right after the verb."""
+    return o.start == vend or ctx.text(vend, o.start) == "了"
+
+
+# --- ORGANIZES, ISSUES -----------------------------------------------------
+
+def organizes(ctx: Context) -> list[Relation]:
+    out = []
+    verbs = triggers("ORGANIZES", "verb")
+    for i, s in enumerate(ctx.doc.sentences):
+        events = ctx.of(i, EVT)
+        if not events:
+            continue
+        for m in re.finditer("|".join(map(re.escape, verbs)), s.text):
+            vpos = s.start + m.start()
+            orgs = group_before(ctx, vpos, i, max_gap=6)
+            if not orgs and ctx.text(vpos - 1, vpos) != "由":
+                by = [o for o in ctx.of(i, ORG) if o.end <= vpos and "由" in ctx.text(o.start - 2, o.start)]
+                orgs = by[-1:] if by else []
+            ev = [e for e in events if e.start >= vpos] or events
+            for o in orgs:
+                out.append(make_rel(o, R.ORGANIZES, ev[0], ctx, i, "organize"))
+    return out
+
+
+def issues(ctx: Context) -> list[Relation]:
+    out = []
+    verbs = triggers("ISSUES", "verb")
+    for i, s in enumerate(ctx.doc.sentences):
+        policies = ctx.of(i, POL)
+        if not policies:
+            continue
+        for m in re.finditer("|".join(map(re.escape, verbs)), s.text):
+            vpos, vend = s.start + m.start(), s.start + m.end()
+            issuers = [o for o in ctx.of(i, ORG) if o.end <= vpos and vpos - o.end <= 12]
+            after = [p for p in policies if p.start >= vend and p.start - vend <= 12]
+            if issuers and after:
+                out.append(make_rel(issuers[-1], R.ISSUES, after[0], ctx, i, "issue",
+                                Attrs(date=find_date(s.text, ctx.doc.article.date))))
+    return out

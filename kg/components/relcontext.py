@@ -1,0 +1,125 @@
+"""What the relation rules share: mentions resolved to entities, by sentence,
+co-actor groups, trigger words (kg/data/triggers.tsv) and Relation building."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from kg import data
+from kg.model import Attrs, Doc, Entity, EntityType, Relation, RelationType
+
+ORG, PER, PRO, POL, EVT = (EntityType.ORGANIZATION, EntityType.PERSON, EntityType.PRODUCT,
+                           EntityType.POLICY, EntityType.EVENT)
+R = RelationType
+
+
+@cache
+def triggers(relation: str, role: str) -> tuple[str, ...]:
+    words = []
+    for rel, r, alts in data.table("triggers.tsv", 3):
+        if rel == relation and r == role:
+            words.extend(w for w in alts.split("|") if w)
+    return tuple(sorted(set(words), key=len, reverse=True))
+
+
+@dataclass
+class M:
+    """A mention with the entity it was resolved to."""
+    start: int
+    end: int
+    entity: Entity
+    sentence: int
+
+    @property
+    def type(self) -> EntityType:
+        return self.entity.type
+
+    @property
+    def name(self) -> str:
+        return self.entity.name
+
+
+class Context:
+    """The article's mentions by sentence, and helpers the rules share."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.mentions = sorted((M(m.start, m.end, e, m.sentence) for e in doc.entities for m in e.mentions),
+                               key=lambda m: m.start)
+        self.by_sentence: dict[int, list[M]] = {}
+        for m in self.mentions:
+            self.by_sentence.setdefault(m.sentence, []).append(m)
+        self.paragraph = []
+        para = 0
+        for i, s in enumerate(doc.sentences):
+            if i and "\n" in doc.text[doc.sentences[i - 1].end:s.start]:
+                para += 1
+            self.paragraph.append(para)
+
+    def text(self, a: int, b: int) -> str:
+        return self.doc.text[a:b]
+
+    def sentence_text(self, i: int) -> str:
+        return self.doc.sentences[i].text
+
+    def of(self, sentence: int, etype: EntityType) -> list[M]:
+        return [m for m in self.by_sentence.get(sentence, []) if m.type == etype]
+
+
+def is_joined(ctx: Context, a: M, b: M) -> bool:
+    """Are two mentions co-actors: only joiners, people and 教授团队 between them?"""
+    gap = ctx.text(a.end, b.start)
+    for p in ctx.by_sentence.get(a.sentence, []):
+        if p.type == PER and a.end <= p.start and p.end <= b.start:
+            gap = gap.replace(ctx.text(p.start, p.end), "")
+    gap = re.sub(r"教授|研究员|院士|博士|团队|课题组|等", "", gap)
+    return bool(re.fullmatch(r"(?:、|与|和|及|以及|联合|携手|同|，|,|\s)*", gap)) and gap.strip() != "，"
+
+
+def group_before(ctx: Context, pos: int, sentence: int, etype: EntityType = ORG, max_gap: int = 8) -> list[M]:
+    """The co-actors whose last member ends within `max_gap` characters before `pos`."""
+    cands = [m for m in ctx.of(sentence, etype) if m.end <= pos]
+    if not cands or pos - cands[-1].end > max_gap:
+        return []
+    group = [cands[-1]]
+    for m in reversed(cands[:-1]):
+        if is_joined(ctx, m, group[0]):
+            group.insert(0, m)
+        else:
+            break
+    return group
+
+
+def group_after(ctx: Context, pos: int, sentence: int, etype: EntityType = ORG, max_gap: int = 8) -> list[M]:
+    cands = [m for m in ctx.of(sentence, etype) if m.start >= pos]
+    if not cands or cands[0].start - pos > max_gap:
+        return []
+    group = [cands[0]]
+    for m in cands[1:]:
+        if is_joined(ctx, group[-1], m):
+            group.append(m)
+        else:
+            break
+    return group
+
+
+def make_rel(head: M, rtype: RelationType, tail: M, ctx: Context, sentence: int, rule: str,
+         attrs: Attrs | None = None) -> Relation:
+    return Relation(head=head.name, type=rtype, tail=tail.name, sentence=sentence,
+                    evidence=ctx.sentence_text(sentence), attrs=attrs or Attrs(), rule=rule)
+
+
+def find_word(text: str, words: tuple[str, ...], start: int = 0, end: int | None = None) -> re.Match | None:
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words)).search(text, start, len(text) if end is None else end)
+
+
+def pairs(group: list[M], ctx: Context, sentence: int, rule: str) -> list[Relation]:
+    out = []
+    for a in range(len(group)):
+        for b in range(a + 1, len(group)):
+            if group[a].name != group[b].name:
+                out.append(make_rel(group[a], R.PARTNERS_WITH, group[b], ctx, sentence, rule))
+    return out
