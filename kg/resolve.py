@@ -89,27 +89,47 @@ class KnownNode:
 
 
 class Resolver:
-    """Assigns node keys, remembering every node seen so far in this load."""
+    """Assigns node keys, remembering every node seen so far in this load.
+
+    Its index mirrors what the store holds: a node keeps the name it was created
+    with and its aliases are every other form written for it.  So a load resolves
+    the same whether its articles come in one batch or many, and a load resumed
+    after a crash (its index read back from the store) resolves like one that
+    was never interrupted."""
 
     def __init__(self, known: Iterable[tuple[str, KnownNode]] = ()):
+        self.nodes: dict[str, tuple[str, str, set[str]]] = {}     # key -> (label, name, aliases)
         self.by_name: dict[tuple[str, str], set[str]] = {}
         self.by_alias: dict[tuple[str, str], set[str]] = {}
-        self.keys: set[str] = set()
         for label, node in known:
             self.remember(label, node.key, node.name, node.aliases)
 
-    def remember(self, label: str, key: str, name: str, aliases: Iterable[str]) -> None:
-        self.keys.add(key)
-        self.by_name.setdefault((label, norm(name)), set()).add(key)
+    def remember(self, label: str, key: str, name: str, forms: Iterable[str]) -> None:
+        """A row for `key` is written: a new node takes `name`; the forms join its aliases."""
+        if key not in self.nodes:
+            self.nodes[key] = (label, name, set())
+            self.by_name.setdefault((label, norm(name)), set()).add(key)
+        _, stored, aliases = self.nodes[key]
+        for f in forms:
+            if f != stored and f not in aliases:
+                aliases.add(f)
+                self.by_alias.setdefault((label, norm(f)), set()).add(key)
+
+    def forget(self, key: str) -> None:
+        """Drop a node (a retraction deletes or shrinks it; remember() what is left)."""
+        if key not in self.nodes:
+            return
+        label, name, aliases = self.nodes.pop(key)
+        self.by_name.get((label, norm(name)), set()).discard(key)
         for a in aliases:
-            self.by_alias.setdefault((label, norm(a)), set()).add(key)
+            self.by_alias.get((label, norm(a)), set()).discard(key)
 
     def key_for(self, label: str, name: str, forms: list[str]) -> str:
         lexical = lexicon_canonical(forms)
         if lexical:
             return make_key(label, lexical)
         own = make_key(label, name)
-        if own in self.keys:
+        if own in self.nodes:
             return own
         hits = set(self.by_alias.get((label, norm(name)), set()))
         for f in forms:
@@ -126,7 +146,7 @@ class Resolver:
             keys[e.name] = (label, key)
             name = lexicon_canonical(forms) or e.name     # a known body keeps its official name
             out.nodes.append(NodeRow(label, key, name, forms, max(len(e.mentions), 1), ex.doc_id, ex.date))
-            self.remember(label, key, e.name, forms)
+            self.remember(label, key, name, forms)
         out.nodes = _merge_same_key(out.nodes)
         for r in ex.relations:
             if r.head not in keys or r.tail not in keys:

@@ -45,30 +45,60 @@ def ending_re() -> re.Pattern:
 def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
     idx = token_index(doc)
     out = []
+    drugs: dict[int, int] = {}                        # end -> start of INN names found so far
     for m in ending_re().finditer(doc.text):
         s, e = m.span()
         kind = endings()[m.group(0).rstrip("αβγ")]
-        if e < len(doc.text) and re.match(r"[\u4e00-\u9fff]", doc.text[e]) and e not in idx.ends:
+        if e < len(doc.text) and re.match(r"[\u4e00-\u9fff]", doc.text[e]) and e not in idx.ends \
+                and kind != "inn":
             continue
         covering = doc.tokens[idx.at(s)] if doc.tokens else None
         if kind == "dosage" and covering and covering.start < s and covering.tag not in ("x", "eng"):
             continue                                  # 芯片, 图片: the ending is part of a common word
-        start = trace_left(doc, s, 16)
-        if kind == "inn" and start == s:
-            start = _word_start(doc.text, s)
-        start = _skip_category(doc.text, start, s)
+        if kind == "dosage" and doc.text[s - 1:s] in "这那该此每整一几两半全各":
+            continue                                  # 这片土地: a demonstrative, not a drug
+        if kind == "inn":
+            start = _inn_start(doc, s)
+            drugs[e] = start
+        elif kind == "dosage" and s in drugs:
+            start = drugs[s]                          # 奥莫替尼 + 片
+        else:
+            start = _skip_category(doc.text, trace_left(doc, s, 16), s)
         name = doc.text[start:e]
         if len(name) <= len(m.group(0)):
             continue                                  # 铂, 注射液: an ending alone names nothing
         if kind == "device" and not has_anchor(doc, start, s):
             continue
-        if kind == "dosage" and not (re.search(r"[\u4e00-\u9fff]{2}", doc.text[start:s])
-                                     and has_anchor(doc, start, s)):
-            continue
-        if kind == "dosage" and len(m.group(0)) == 1 and not _drug_like(doc, start, s):
+        if kind == "dosage" and s not in drugs and not (
+                re.search(r"[\u4e00-\u9fff]{2}", doc.text[start:s]) and has_anchor(doc, start, s)
+                and (len(m.group(0)) > 1 or _drug_like(doc, start, s))):
             continue                                  # 华语片, 日语片: films, not tablets
         out.append((start, e))
     return out
+
+
+_BRAND_TAGS = {"x", "eng", "nz", "nrt", "nr", "ns", "g", "zg", "j", "nrfg"}
+
+
+def _inn_start(doc: Doc, s: int) -> int:
+    """An INN name is one word: the dictionary word holding the stem (红霉素), or
+    the run of unknown pieces before it (瑞|基奥|仑赛), at most 8 characters."""
+    idx = token_index(doc)
+    i = idx.at(s)
+    covering = doc.tokens[i]
+    if covering.start < s and len(covering.text) >= 3 and covering.tag != "x":
+        return covering.start
+    start = covering.start
+    i -= 1
+    while i >= 0 and s - doc.tokens[i].start <= 8:
+        tok = doc.tokens[i]
+        single = len(tok.text) == 1 and re.match(r"[\u4e00-\u9fff]", tok.text) \
+            and tok.tag not in ("p", "c", "d", "r", "u", "uj", "ul", "v", "f", "m", "q")
+        if not (tok.tag in _BRAND_TAGS or single):
+            break
+        start = tok.start
+        i -= 1
+    return start
 
 
 # Words that say what kind of product follows, not its name: 新药瑞泽达单抗注射液
@@ -95,15 +125,6 @@ def _drug_like(doc: Doc, start: int, end: int) -> bool:
     idx = token_index(doc)
     last = doc.tokens[idx.at(end - 1)]
     return last.tag == "x" and len(last.text) >= 2
-
-
-def _word_start(text: str, s: int) -> int:
-    """INN names are one word: walk back over Chinese characters (at most 6)."""
-    start = s
-    while start > 0 and s - start < 6 and re.match(r"[\u4e00-\u9fff]", text[start - 1]) \
-            and text[start - 1] not in "的和与及、":
-        start -= 1
-    return start
 
 
 def find_in_context(doc: Doc) -> list[tuple[int, int]]:

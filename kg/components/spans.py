@@ -24,7 +24,7 @@ STOP_TAGS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "rr", "rz",
 NAME_PUNCT = set("·-（）()&.")
 # Prepositions that never begin a name; jieba's HMM sometimes glues one to
 # the name after it (由联影, 当英国), so a traced name sheds them.
-NEVER_FIRST = set("由当在对从向被将把据让使于经自至给跟同且而则但及与或即")
+NEVER_FIRST = set("由当在对从向被将把据让使于经自至给跟同且而则但及与或即如去")
 NATIONAL = ("国际", "世界", "全国", "中华", "国家", "中国", "全球", "亚洲", "欧洲", "亚太")
 QUANTITY = re.compile(r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两几数多]+)[多余]?[个只家支项款种位亿万元笔批所名部]")
 
@@ -85,7 +85,8 @@ def can_be_in_name(tok: Token, verbs_ok: bool = False) -> bool:
     if w in internal_words() or w in NAME_PUNCT:
         return True
     if len(w) == 1 and re.match(r"[\u4e00-\u9fff]", w):
-        return w not in NEVER_FIRST    # a lone character's dictionary tag says little (泓/q, 委/zg)
+        # a lone character's dictionary tag says little (泓/q, 委/zg), except for function words
+        return w not in NEVER_FIRST and tok.tag not in ("v", "p", "d", "r", "u", "uj", "ul", "y", "f")
     if tok.tag in STOP_TAGS:
         return False
     if tok.tag.startswith("v") and tok.tag != "vn" and not verbs_ok:

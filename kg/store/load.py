@@ -7,8 +7,14 @@ For each batch of articles (one transaction):
   its evidence leaves every edge, edges left without evidence go, entities
   no article mentions any more go;
 - the rest is written with `UNWIND $rows … MERGE`, nodes before edges.
-The article's sha256 is written in the same transaction, so a load killed at
-any point and run again ends with the graph one clean load gives.
+The articles' sha256 are written last, in the same transaction, so a load
+killed at any point and run again ends with the graph one clean load gives.
+(FalkorDB does not roll back a transaction whose statement fails at run time:
+then the batch's articles are left without sha256, and the next load retracts
+what was written of them and writes them again.)
+
+One resolver serves the whole load: it reads the store's entities once, then
+remembers each batch, so the graph does not depend on the batch size.
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 from kg.model import Extraction
-from kg.resolve import ArticleRows, KnownNode, Resolver, _forms
+from kg.resolve import ArticleRows, KnownNode, Resolver
 from kg.store import Counters, GraphStore
 from kg.store import writes as W
 
@@ -64,8 +70,9 @@ def load(store: GraphStore, extractions: Iterable[Extraction], batch_size: int =
     report = LoadReport()
     store.ensure_schema()
     with store.lock():
+        resolver = LazyResolver(store)
         for batch in _batches(extractions, batch_size):
-            load_batch(store, batch, report)
+            load_batch(store, batch, report, resolver)
             store.renew()
             if progress:
                 progress(len(batch))
@@ -83,19 +90,49 @@ def _batches(items: Iterable[Extraction], size: int) -> Iterator[list[Extraction
         yield batch
 
 
-def load_batch(store: GraphStore, batch: list[Extraction], report: LoadReport) -> None:
-    """Retract changed articles and write new and changed ones, in one transaction."""
+def known_resolver(store: GraphStore) -> Resolver:
+    """A resolver that knows every entity in the store (one read per label, once per load:
+    a lookup per batch would scan the labels each time, as aliases cannot be indexed)."""
+    def known():
+        for label in W.LABELS:
+            for row in store.run(W.known_nodes(label)):
+                yield label, KnownNode(row["key"], row["name"], list(row["aliases"] or []))
+    return Resolver(known())
+
+
+class LazyResolver:
+    """known_resolver(store), read when a batch first has something to write (a load of
+    unchanged articles reads nothing)."""
+
+    def __init__(self, store: GraphStore):
+        self.store, self._resolver = store, None
+
+    def get(self) -> Resolver:
+        if self._resolver is None:
+            self._resolver = known_resolver(self.store)
+        return self._resolver
+
+
+def load_batch(store: GraphStore, batch: list[Extraction], report: LoadReport,
+               resolver: Resolver | LazyResolver | None = None) -> None:
+    """Retract changed articles and write new and changed ones, in one transaction.
+
+    `resolver` carries what earlier batches wrote (default: read from the store)."""
     batch = list({ex.doc_id: ex for ex in batch}.values())     # the last copy of an id wins
     shas = {r["id"]: r["sha256"] for r in store.run(W.article_state(), {"ids": [ex.doc_id for ex in batch]})}
     todo = [ex for ex in batch if shas.get(ex.doc_id) != ex.sha256]
+    # an article without sha256 is one a failed batch left half-written: retract it too
     changed = [ex.doc_id for ex in todo if ex.doc_id in shas]
     report.articles_unchanged += len(batch) - len(todo)
-    report.articles_changed += len(changed)
-    report.articles_new += len(todo) - len(changed)
+    report.articles_changed += sum(1 for aid in changed if shas[aid] is not None)
+    report.articles_new += len(todo) - len(changed) + sum(1 for aid in changed if shas[aid] is None)
     if not todo:
         return
-    statements = retraction(store, changed)
-    resolver = Resolver(_known(store, todo))
+    if resolver is None:
+        resolver = known_resolver(store)
+    elif isinstance(resolver, LazyResolver):
+        resolver = resolver.get()
+    statements = retraction(store, changed, resolver)
     rows = [resolver.rows(ex) for ex in todo]
     for r in rows:
         report.rows_rejected.extend(r.rejected)
@@ -105,8 +142,11 @@ def load_batch(store: GraphStore, batch: list[Extraction], report: LoadReport) -
     report.counters += store.execute(statements)
 
 
-def retraction(store: GraphStore, article_ids: list[str]) -> list[tuple[str, dict]]:
-    """Statements that take back what these articles contributed."""
+def retraction(store: GraphStore, article_ids: list[str],
+               resolver: Resolver | None = None) -> list[tuple[str, dict]]:
+    """Statements that take back what these articles contributed.
+
+    A `resolver` is told how the nodes they touch will look afterwards."""
     if not article_ids:
         return []
     touched: dict[str, set[str]] = defaultdict(set)
@@ -120,41 +160,55 @@ def retraction(store: GraphStore, article_ids: list[str]) -> list[tuple[str, dic
         out.append((W.retract_mentions(), {"id": aid}))
     for label, keys in sorted(touched.items()):
         out.append((W.refresh_nodes(label), {"keys": sorted(keys)}))
+        if resolver is not None:
+            survivors = store.run(W.surviving_nodes(label), {"keys": sorted(keys), "ids": article_ids})
+            for key in keys:
+                resolver.forget(key)
+            for row in survivors:
+                resolver.remember(label, row["key"], row["name"], row["aliases"])
     return out
-
-
-def _known(store: GraphStore, batch: list[Extraction]):
-    """Existing nodes that entities of this batch may denote."""
-    forms: dict[str, set[str]] = defaultdict(set)
-    for ex in batch:
-        for e in ex.entities:
-            forms[str(e.type)].update(_forms(e.name, e.aliases))
-    for label, fs in sorted(forms.items()):
-        for row in store.run(W.fetch_known(label), {"forms": sorted(fs)}):
-            yield label, KnownNode(row["key"], row["name"], list(row["aliases"] or []))
 
 
 def writes(rows: list[ArticleRows]) -> list[tuple[str, dict]]:
-    """Write statements for resolved articles: articles, nodes, mentions, edges."""
+    """Write statements for resolved articles: articles, nodes, mentions, edges, and last
+    the articles' sha256.  Rows are aggregated so that no statement MERGEs one node or
+    one edge twice (see kg.store.writes)."""
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     articles = [dict(asdict(r.article), loaded_at=now) for r in rows]
     out = [(W.upsert_articles(), {"rows": articles})]
-    nodes: dict[str, list[dict]] = defaultdict(list)
+    nodes: dict[str, dict[str, dict]] = defaultdict(dict)
+    mentions: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         for n in r.nodes:
-            nodes[n.label].append({"key": n.key, "name": n.name, "forms": n.forms, "count": n.count,
-                                   "article": n.article, "date": n.date})
+            mentions[n.label].append({"article": n.article, "key": n.key, "count": n.count,
+                                      "forms": list(n.forms)})
+            agg = nodes[n.label].setdefault(n.key, {"key": n.key, "name": n.name, "forms": [],
+                                                    "count": 0, "first": None, "last": None})
+            agg["count"] += n.count
+            agg["forms"] += [f for f in n.forms if f not in agg["forms"]]
+            if n.date:
+                agg["first"] = min(agg["first"] or n.date, n.date)
+                agg["last"] = max(agg["last"] or n.date, n.date)
     for label in sorted(nodes):
-        out.append((W.upsert_nodes(label), {"rows": nodes[label]}))
-    for label in sorted(nodes):
-        out.append((W.upsert_mentions(label), {"rows": nodes[label]}))
-    edges: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+        out.append((W.upsert_nodes(label), {"rows": list(nodes[label].values())}))
+    for label in sorted(mentions):
+        out.append((W.upsert_mentions(label), {"rows": mentions[label]}))
+    edges: dict[tuple[str, str, str], dict[tuple[str, str], list[list[str]]]] = defaultdict(dict)
     for r in rows:
         for e in r.edges:
-            edges[(e.type, e.head_label, e.tail_label)].append(asdict(e))
-    for (rtype, hl, tl) in sorted(edges):
-        out.append((W.upsert_edges(rtype, hl, tl), {"rows": edges[(rtype, hl, tl)]}))
+            item = [_text(getattr(e, f)) for f in W.EDGE_ITEM]
+            edges[(e.type, e.head_label, e.tail_label)].setdefault((e.head, e.tail), []).append(item)
+    for (rtype, hl, tl), by_pair in sorted(edges.items()):
+        edge_rows = [{"head": h, "tail": t, "items": sorted(items, key=lambda it: it[0])}
+                     for (h, t), items in by_pair.items()]
+        out.append((W.upsert_edges(rtype, hl, tl), {"rows": edge_rows}))
+    out.append((W.seal_articles(), {"rows": [{"id": a["id"], "sha256": a["sha256"]} for a in articles]}))
     return out
+
+
+def _text(value) -> str:
+    """Edge list items are strings: a graph list cannot hold null (Neo4j refuses it)."""
+    return "" if value is None else str(value)
 
 
 def load_paths(paths: Iterable[str], store: GraphStore, on_error, batch_size: int = 200,

@@ -11,8 +11,19 @@ Graph model
   (:Article)-[:MENTIONS {count, forms}]->(entity)
   (head)-[:INVESTS_IN|APPROVED|… {articles, evidence, titles, dates, amounts,
           currencies, amount_texts, title, date, amount, currency, amount_text}]->(tail)
-The list properties are aligned: item i of each comes from articles[i].  The
-scalar properties repeat the first non-empty item, for easy querying.
+The list properties are aligned: item i of each comes from articles[i], and
+items are kept in article-id order (an article's own items in text order).
+The scalar properties repeat the first non-empty item.  `aliases` is a sorted
+set.  Neither depends on the order articles were loaded in, so re-loading an
+edited article gives the graph a clean load gives.
+
+Rules both engines need (FalkorDB and Neo4j differ otherwise):
+- one statement never MERGEs the same key or the same edge twice: with
+  duplicates Neo4j runs ON CREATE for the first row, FalkorDB for the last,
+  and they append list items in different orders (the loader aggregates
+  rows per key and per edge first, see kg.store.load);
+- a SET reads values written by an earlier clause, never by an earlier item
+  of the same SET.
 """
 from __future__ import annotations
 
@@ -21,8 +32,7 @@ from kg.model import EntityType, RelationType
 LABELS = tuple(str(t) for t in EntityType)
 TYPES = tuple(str(t) for t in RelationType)
 EDGE_LISTS = ("articles", "evidence", "titles", "dates", "amounts", "currencies", "amount_texts")
-_ROW_FIELD = {"articles": "article", "evidence": "evidence", "titles": "title", "dates": "date",
-              "amounts": "amount", "currencies": "currency", "amount_texts": "amount_text"}
+EDGE_ITEM = ("article", "evidence", "title", "date", "amount", "currency", "amount_text")
 
 
 def _label(label: str) -> str:
@@ -37,6 +47,12 @@ def _type(rtype: str) -> str:
     return rtype
 
 
+def _sorted_set(items: str, exclude: str) -> str:
+    """Cypher for the distinct strings of list `items`, sorted, without `exclude` (no APOC)."""
+    return (f"reduce(acc = [], x IN {items} | CASE WHEN x IN acc OR x = {exclude} THEN acc "
+            "ELSE [y IN acc WHERE y < x] + x + [y IN acc WHERE y > x] END)")
+
+
 def _scalars(var: str = "r") -> str:
     """Scalar copies of the first non-empty list item (null removes the property)."""
     return ", ".join([
@@ -49,38 +65,52 @@ def _scalars(var: str = "r") -> str:
 
 
 def upsert_articles() -> str:
+    """Articles without their sha256: seal_articles() writes it last (see kg.store.load)."""
     return ("UNWIND $rows AS row MERGE (a:Article {id: row.id}) "
             "SET a.title = row.title, a.date = row.date, a.source = row.source, a.url = row.url, "
-            "a.sha256 = row.sha256, a.loaded_at = row.loaded_at")
+            "a.loaded_at = row.loaded_at")
+
+
+def seal_articles() -> str:
+    """The last statement of a batch: an article's sha256 says it is fully loaded."""
+    return "UNWIND $rows AS row MATCH (a:Article {id: row.id}) SET a.sha256 = row.sha256"
 
 
 def upsert_nodes(label: str) -> str:
-    """Create or update entity nodes: mention counts add up, aliases gather, dates widen."""
+    """Create or update entity nodes (one row per key): mention counts add up, aliases
+    gather, seen-dates widen."""
     return (f"UNWIND $rows AS row MERGE (n:{_label(label)} {{key: row.key}}) "
             "ON CREATE SET n.name = row.name, n.mentions = 0, n.aliases = [] "
             "SET n.mentions = n.mentions + row.count, "
-            "n.aliases = reduce(acc = [], a IN n.aliases + row.forms | "
-            "CASE WHEN a IN acc OR a = n.name THEN acc ELSE acc + a END), "
-            "n.first_seen = CASE WHEN row.date IS NULL THEN n.first_seen "
-            "WHEN n.first_seen IS NULL OR row.date < n.first_seen THEN row.date ELSE n.first_seen END, "
-            "n.last_seen = CASE WHEN row.date IS NULL THEN n.last_seen "
-            "WHEN n.last_seen IS NULL OR row.date > n.last_seen THEN row.date ELSE n.last_seen END")
+            f"n.aliases = {_sorted_set('n.aliases + row.forms', 'n.name')}, "
+            "n.first_seen = CASE WHEN row.first IS NULL THEN n.first_seen "
+            "WHEN n.first_seen IS NULL OR row.first < n.first_seen THEN row.first ELSE n.first_seen END, "
+            "n.last_seen = CASE WHEN row.last IS NULL THEN n.last_seen "
+            "WHEN n.last_seen IS NULL OR row.last > n.last_seen THEN row.last ELSE n.last_seen END")
 
 
 def upsert_mentions(label: str) -> str:
+    """One row per (article, key)."""
     return (f"UNWIND $rows AS row MATCH (a:Article {{id: row.article}}) "
             f"MATCH (n:{_label(label)} {{key: row.key}}) "
             "MERGE (a)-[m:MENTIONS]->(n) SET m.count = row.count, m.forms = row.forms")
 
 
 def upsert_edges(rtype: str, head_label: str, tail_label: str) -> str:
-    """Append this article's evidence to the edge, creating it if needed."""
-    appends = ", ".join(f"r.{lst} = r.{lst} + row.{_ROW_FIELD[lst]}" for lst in EDGE_LISTS)
+    """One row per edge; row.items are [article, evidence, title, date, amount, currency,
+    amount_text] lists sorted by article.  Each is inserted after the edge's items of
+    articles <= its own, which keeps the aligned lists in article order."""
     empties = ", ".join(f"r.{lst} = []" for lst in EDGE_LISTS)
+    current = "[i IN range(0, size(r.articles) - 1) | [" + ", ".join(
+        f"r.{lst}[i]" for lst in EDGE_LISTS) + "]]"
+    merged = (f"reduce(acc = {current}, it IN row.items | "
+              "[x IN acc WHERE x[0] <= it[0]] + [it] + [x IN acc WHERE x[0] > it[0]])")
+    unzip = ", ".join(f"r.{lst} = [x IN items | x[{i}]]" for i, lst in enumerate(EDGE_LISTS))
     return (f"UNWIND $rows AS row MATCH (h:{_label(head_label)} {{key: row.head}}) "
             f"MATCH (t:{_label(tail_label)} {{key: row.tail}}) "
             f"MERGE (h)-[r:{_type(rtype)}]->(t) ON CREATE SET {empties} "
-            f"SET {appends} SET {_scalars()}")
+            f"WITH r, {merged} AS items "
+            f"SET {unzip} SET {_scalars()}")
 
 
 def article_state() -> str:
@@ -88,7 +118,7 @@ def article_state() -> str:
 
 
 def article_nodes() -> str:
-    """The entity keys an article mentions (to recompute them after a retraction)."""
+    """The entity keys these articles mention (to recompute them after a retraction)."""
     return ("UNWIND $ids AS id MATCH (:Article {id: id})-[:MENTIONS]->(n) "
             "RETURN DISTINCT labels(n) AS labels, n.key AS key")
 
@@ -105,20 +135,33 @@ def retract_edges() -> str:
 
 
 def retract_mentions() -> str:
-    return ("MATCH (:Article {id: $id})-[m:MENTIONS]->(n) "
-            "SET n.mentions = n.mentions - m.count DELETE m")
+    return "MATCH (:Article {id: $id})-[m:MENTIONS]->() DELETE m"
+
+
+def _survivors(label: str, where: str) -> str:
+    """Nodes of `label` in $keys with what the mentions matching `where` say about them."""
+    return (f"UNWIND $keys AS key MATCH (n:{_label(label)} {{key: key}}) "
+            f"OPTIONAL MATCH (a:Article)-[m:MENTIONS]->(n) WHERE {where} "
+            "WITH n, collect(m.forms) AS forms, collect(m.count) AS counts, "
+            "min(a.date) AS first, max(a.date) AS last "
+            "WITH n, reduce(all = [], fs IN forms | all + fs) AS forms, "
+            "reduce(s = 0, c IN counts | s + c) AS mentions, first, last ")
 
 
 def refresh_nodes(label: str) -> str:
-    """After a retraction: aliases and seen-dates from the mentions left; unmentioned nodes go."""
-    lbl = _label(label)
-    return (f"UNWIND $keys AS key MATCH (n:{lbl} {{key: key}}) "
-            "OPTIONAL MATCH (a:Article)-[m:MENTIONS]->(n) "
-            "WITH n, collect(m.forms) AS forms, min(a.date) AS first, max(a.date) AS last, count(m) AS c "
-            "SET n.first_seen = first, n.last_seen = last, "
-            "n.aliases = reduce(acc = [], f IN reduce(all = [], fs IN forms | all + fs) | "
-            "CASE WHEN f IN acc OR f = n.name THEN acc ELSE acc + f END) "
-            "WITH n, c WHERE c = 0 DETACH DELETE n")
+    """After a retraction: counts, aliases and seen-dates from the mentions left;
+    nodes no article mentions any more go."""
+    return (_survivors(label, "true") +
+            "SET n.mentions = mentions, n.first_seen = first, n.last_seen = last, "
+            f"n.aliases = {_sorted_set('forms', 'n.name')} "
+            "WITH n, mentions WHERE mentions = 0 DETACH DELETE n")
+
+
+def surviving_nodes(label: str) -> str:
+    """How nodes in $keys will look once articles $ids are retracted (read-only)."""
+    return (_survivors(label, "NOT a.id IN $ids") +
+            f"WHERE mentions > 0 RETURN n.key AS key, n.name AS name, "
+            f"{_sorted_set('forms', 'n.name')} AS aliases")
 
 
 def record_load() -> str:
@@ -126,7 +169,6 @@ def record_load() -> str:
             "l.new = $new, l.changed = $changed, l.unchanged = $unchanged, l.rejected = $rejected")
 
 
-def fetch_known(label: str) -> str:
-    """Existing nodes that any of these forms may denote (for cross-article resolution)."""
-    return (f"MATCH (n:{_label(label)}) WHERE n.name IN $forms OR any(a IN n.aliases WHERE a IN $forms) "
-            "RETURN n.key AS key, n.name AS name, n.aliases AS aliases")
+def known_nodes(label: str) -> str:
+    """Every node of a label, for the resolver's index (read once per load)."""
+    return f"MATCH (n:{_label(label)}) RETURN n.key AS key, n.name AS name, n.aliases AS aliases"
