@@ -110,8 +110,10 @@ def plausible(name: str, strict: bool = True) -> bool:
         return False
     if strict and name[0] in WEAK_SURNAMES:
         return False
+    if (tag_table().get(name) or "").startswith("nr"):
+        return True
     given = tag_table().get(name[1:])
-    if given in ("p", "c", "d", "r", "u", "uj", "ul", "f", "ad", "m") or (
+    if len(name) == 2 and given in ("p", "c", "d", "r", "u", "uj", "ul", "f", "ad", "m") or (
             name[0] in WEAK_SURNAMES and given is not None and not given.startswith("nr")):
         return False                    # 于危险, 和大家, 曾被: a preposition and a word
     tag = tag_table().get(name)

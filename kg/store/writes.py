@@ -23,7 +23,8 @@ Rules both engines need (FalkorDB and Neo4j differ otherwise):
   and they append list items in different orders (the loader aggregates
   rows per key and per edge first, see kg.store.load);
 - a SET reads values written by an earlier clause, never by an earlier item
-  of the same SET.
+  of the same SET; and `SET a … SET b …` needs a `WITH` between them, or
+  FalkorDB's second SET reads the values from before the first.
 """
 from __future__ import annotations
 
@@ -110,7 +111,7 @@ def upsert_edges(rtype: str, head_label: str, tail_label: str) -> str:
             f"MATCH (t:{_label(tail_label)} {{key: row.tail}}) "
             f"MERGE (h)-[r:{_type(rtype)}]->(t) ON CREATE SET {empties} "
             f"WITH r, {merged} AS items "
-            f"SET {unzip} SET {_scalars()}")
+            f"SET {unzip} WITH r SET {_scalars()}")
 
 
 def article_state() -> str:
