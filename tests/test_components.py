@@ -267,3 +267,11 @@ def test_name_length_follows_the_next_word():
     assert persons.name_at("李明华介绍", 0) == 3
     assert persons.name_at("陆雯用数据", 0) == 2
     assert persons.name_at("杜冰、刘明", 0) == 2
+
+
+def test_on_disk_and_in_memory_dictionaries_cut_alike():
+    from kg.components import tokens
+    text = "联影医疗高级副总裁、首席技术官李弘棣介绍，uMR Ultra获得国家药品监督管理局批准上市。"
+    light, light_tags = tokens._light()
+    full, full_tags = tokens._full(), tokens.tag_table()
+    assert [(w, light_tags.get(w)) for w in light.cut(text)] == [(w, full_tags.get(w)) for w in full.cut(text)]

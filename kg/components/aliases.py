@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from kg.components.spans import add_mention, is_generic
-from kg.components.tokens import tag_table
+from kg.components.tokens import word_tags
 from kg.model import Doc, EntityType, Mention
 from kg.pipeline import component
 
@@ -135,7 +135,7 @@ def _stems(doc: Doc) -> None:
     """博睿康公司 -> 博睿康, when exactly one organisation has that stem."""
     from kg.components.organizations import suffixes
     stems: dict[str, set[str]] = {}
-    tags = tag_table()
+    tags = word_tags()
     for m in doc.mentions:
         if m.type != EntityType.ORGANIZATION or m.rule == "unit":
             continue

@@ -21,7 +21,7 @@ from kg.components.spans import (
     ANCHOR_TAGS, add_mention, generic_places, has_anchor, is_generic, quoted_span,
     token_index, trace_left,
 )
-from kg.components.tokens import tag_table
+from kg.components.tokens import word_tags
 from kg.model import Doc, EntityType, Mention
 from kg.pipeline import factory
 
@@ -72,7 +72,7 @@ def find_suffixed(doc: Doc) -> list[tuple[int, int, str]]:
 def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     """Where the name ending at [s, e) starts, or None if it is no name."""
     idx = token_index(doc)
-    tags = tag_table()
+    tags = word_tags()
     covering = doc.tokens[idx.at(s)]
     if kind == "industry" and covering.start < s and covering.tag != "x":
         return None                                 # 生物医药: the ending is inside an ordinary word
@@ -161,7 +161,7 @@ def _proper_stem(doc: Doc, start: int, end: int) -> bool:
            and not t.text.isdigit() for t in toks):
         return True
     stem = doc.text[start:end]            # 和铂: characters jieba knows only one by one
-    return len(stem) >= 2 and stem not in tag_table() and all(len(t.text) == 1 for t in toks) \
+    return len(stem) >= 2 and stem not in word_tags() and all(len(t.text) == 1 for t in toks) \
         and all("\u4e00" <= c <= "\u9fff" for c in stem)
 
 
@@ -248,7 +248,7 @@ def _name_like(doc: Doc, a: int, b: int, listed: bool = False) -> bool:
     """An item that is not an ordinary word or phrase.  In a list headed by
     an organisation category (驯鹿、复星凯特等…企业) a plain noun may be a name."""
     name = doc.text[a:b]
-    tags = tag_table()
+    tags = word_tags()
     if name in CATEGORY_NOUNS or is_generic(name) or name in generic_places():
         return False
     if any(w in name for w in ("、", "，", "的")):
@@ -320,7 +320,7 @@ def _overlaps(a: int, b: int, mentions: list[Mention]) -> bool:
 
 @factory("organizations", requires=("tokens", "sentences", "mentions"), assigns=("mentions",))
 def make_organizations():
-    suffix_re(), tag_table()
+    suffix_re(), word_tags()
 
     def organizations(doc: Doc) -> Doc:
         persons = [m for m in doc.mentions if m.type == EntityType.PERSON]

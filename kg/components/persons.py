@@ -17,7 +17,7 @@ from functools import cache
 
 from kg import data
 from kg.components.spans import CJK_RE, add_mention
-from kg.components.tokens import tag_table
+from kg.components.tokens import word_tags
 from kg.model import Doc, EntityType
 from kg.pipeline import factory
 
@@ -110,13 +110,13 @@ def plausible(name: str, strict: bool = True) -> bool:
         return False
     if strict and name[0] in WEAK_SURNAMES:
         return False
-    if (tag_table().get(name) or "").startswith("nr"):
+    if (word_tags().get(name) or "").startswith("nr"):
         return True
-    given = tag_table().get(name[1:])
+    given = word_tags().get(name[1:])
     if len(name) == 2 and given in ("p", "c", "d", "r", "u", "uj", "ul", "f", "ad", "m") or (
             name[0] in WEAK_SURNAMES and given is not None and not given.startswith("nr")):
         return False                    # 于危险, 和大家, 曾被: a preposition and a word
-    tag = tag_table().get(name)
+    tag = word_tags().get(name)
     if tag is None:
         return True
     return tag.startswith("nr") or (not strict and tag not in ("ns", "v", "a", "d", "c", "p", "r", "u", "uj"))
