@@ -287,5 +287,53 @@ def status(fmt, store_uri):
                f"{last['rejected']} rejected)" if last else "last load: never")
 
 
+@cli.command()
+@click.option("--center", metavar="NAME", help="Show this entity's neighbourhood (a name or an alias).")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Hops around --center.")
+@click.option("--query", "query_name", metavar="NAME|FILE",
+              help="Show the nodes, relationships and paths a library query or .cypher file returns.")
+@param_option
+@click.option("--types", metavar="LABELS", help="Only these entity types, e.g. Organization,Person.")
+@click.option("--rels", metavar="TYPES", help="Only these relation types, e.g. INVESTS_IN,APPROVED.")
+@click.option("--since", metavar="DATE", help="Only facts from articles dated DATE (yyyy[-mm[-dd]]) or later.")
+@click.option("--until", metavar="DATE", help="Only facts from articles dated DATE or earlier.")
+@click.option("--min-mentions", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Only entities mentioned at least N times.")
+@click.option("--limit", type=click.IntRange(min=1), default=300, show_default=True,
+              help="Keep the N most relevant nodes (by mentions, then degree); the page lists the rest.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file (default viz/<view>.html).")
+@click.option("--open", "open_", is_flag=True, help="Open the page in a web browser.")
+@store_option
+def viz(center, depth, query_name, params, types, rels, since, until, min_mentions, limit, output, open_,
+        store_uri):
+    """Draw part of the graph as one HTML page that works offline.
+
+    Without --center or --query, the most mentioned entities.  The file holds
+    everything it needs (no network), so it can be mailed or kept in viz/.
+
+    Example:
+
+    \b
+        kg viz --center 联影医疗 --depth 2 --open
+        kg viz --query paths.cypher -p org=阿斯利康 --rels DEVELOPS,APPROVED
+        kg viz --since 2025-01 --min-mentions 3 --limit 200 -o viz/2025.html
+
+    Python: kg.viz.render_html(kg.viz.build_view(store, center=name, depth=2), path)
+    """
+    import webbrowser
+
+    from kg.query import parse_params
+    from kg.viz import build_view, render_html
+
+    with _open(store_uri) as store:
+        view = build_view(store, center=center, depth=depth, query=query_name, params=parse_params(list(params)),
+                          types=types, rels=rels, since=since, until=until, min_mentions=min_mentions,
+                          limit=limit)
+    path = render_html(view, output or view.default_path)
+    click.echo(f"{path}: {view.summary()}")
+    if open_:
+        webbrowser.open(path.resolve().as_uri())
+
+
 def main():
     cli()

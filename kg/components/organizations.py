@@ -185,7 +185,11 @@ def derive_org(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
         return None
     if end - start <= 8:                  # a short segment: trace the name back from its end
         left = trace_left(doc, end, 8, floor=start)
-        if end - left >= 2 and (has_anchor(doc, left, end) or _proper_stem(doc, left, end)):
+        suffix = next((s for s in sorted(suffixes(), key=len, reverse=True) if doc.text.endswith(s, left, end)
+                       and end - len(s) - left >= 2), "")
+        stem_end = end - len(suffix)
+        if end - left >= 2 and (has_anchor(doc, left, end) or _proper_stem(doc, left, stem_end)
+                                or suffix and _word_brand(doc, left, stem_end, end)):
             return left, end
         return None
     stop = toks[0].end

@@ -113,7 +113,7 @@ def plausible(name: str, strict: bool = True) -> bool:
     if (word_tags().get(name) or "").startswith("nr"):
         return True
     given = word_tags().get(name[1:])
-    if len(name) == 2 and given in ("p", "c", "d", "r", "u", "uj", "ul", "f", "ad", "m") or (
+    if len(name) == 2 and given in ("p", "c", "u", "uj", "ul", "ad") or (
             name[0] in WEAK_SURNAMES and given is not None and not given.startswith("nr")):
         return False                    # 于危险, 和大家, 曾被: a preposition and a word
     tag = word_tags().get(name)
@@ -122,7 +122,7 @@ def plausible(name: str, strict: bool = True) -> bool:
     return tag.startswith("nr") or (not strict and tag not in ("ns", "v", "a", "d", "c", "p", "r", "u", "uj"))
 
 
-_UNIT_BEFORE_NAME = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:处|司|科|办公室)(?=[\u4e00-\u9fff])")
+_UNIT_BEFORE_NAME = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:处|司|科|部|办公室)(?=[\u4e00-\u9fff])")
 
 
 def find_titled(text: str, words: frozenset[int] = frozenset()) -> list[tuple[int, int, str]]:
@@ -133,11 +133,12 @@ def find_titled(text: str, words: frozenset[int] = frozenset()) -> list[tuple[in
         if start < len(text) and text[start] == " ":
             start += 1
         end = name_at(text, start, words) if start < len(text) else None
-        if end and m.group(0) in ("处", "司", "科", "办公室") and not (
+        if end and m.group(0) in ("处", "司", "科", "部", "办公室") and not (
                 end >= len(text) or text.startswith(follow_words(), end) or not CJK_RE.match(text[end])
                 or end in words):
             continue
-        if end and not text.startswith(tuple(titles()), start) and plausible(text[start:end], strict=False):
+        unit = m.group(0) in ("处", "司", "科", "部", "办公室")
+        if end and not text.startswith(tuple(titles()), start) and plausible(text[start:end], strict=unit):
             out.append((start, end, m.group(0)))
     return out
 

@@ -86,7 +86,7 @@ def can_be_in_name(tok: Token, verbs_ok: bool = False) -> bool:
         return True
     if len(w) == 1 and re.match(r"[\u4e00-\u9fff]", w):
         # a lone character's dictionary tag says little (泓/q, 委/zg), except for function words
-        return w not in NEVER_FIRST and tok.tag not in ("v", "p", "d", "r", "u", "uj", "ul", "y", "f")
+        return w not in NEVER_FIRST and tok.tag not in ("v", "p", "r", "u", "uj", "ul", "y")
     if tok.tag in STOP_TAGS:
         return False
     if tok.tag.startswith("v") and tok.tag != "vn" and not verbs_ok:
@@ -112,14 +112,21 @@ def trace_left(doc: Doc, start: int, max_len: int, floor: int = 0, verbs_ok: boo
             break
         if tok.text == " " and i > 0 and doc.tokens[i - 1].tag == "eng":
             pass                                   # 拜耳Co.Lab 共创平台
+        elif tok.text == "和" and (i == 0 or doc.tokens[i - 1].tag in ("punct", "space")):
+            pass                                   # （和元生物、…: a name may begin with 和 after a break
         elif not can_be_in_name(tok, verbs_ok):
             break
         left = tok.start
         i -= 1
     first = doc.tokens[idx.at(left)] if doc.tokens else None
-    if first is not None and first.tag == "x" and first.start == left and left < start - 1 \
-            and doc.text[left] in NEVER_FIRST:
-        left += 1                      # jieba glued a preposition to the name: 由联影医疗
+    if first is not None and first.tag == "x" and first.start == left and left < start - 1:
+        if doc.text[left] in NEVER_FIRST:
+            left += 1                  # jieba glued a preposition to the name: 由联影医疗
+        else:
+            glued = next((w for w in boundary_words() if len(w) > 1 and first.text.startswith(w)
+                          and len(first.text) > len(w)), None)
+            if glued:
+                left += len(glued)     # …or a verb: 领投博睿康
     return balance(doc.text, left, start)
 
 

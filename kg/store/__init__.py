@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path as FsPath
 from typing import Any
 
+from kg.errors import StoreError
+
 DEFAULT_STORE = ".kg"
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
@@ -108,12 +110,21 @@ def resolve_store_uri(uri: str | None = None) -> str:
     return uri or os.environ.get("KG_STORE") or DEFAULT_STORE
 
 
+def lock_timeout() -> float:
+    """Seconds a load waits for another load's write lock: KG_LOCK_TIMEOUT, default 30."""
+    value = os.environ.get("KG_LOCK_TIMEOUT", "")
+    try:
+        return max(float(value), 0.0) if value else 30.0
+    except ValueError:
+        raise StoreError(f"KG_LOCK_TIMEOUT={value!r} is not a number of seconds") from None
+
+
 def open_store(uri: str | None = None) -> GraphStore:
     """Open the store named by `uri` (a Neo4j URI or a directory for the embedded engine)."""
     uri = resolve_store_uri(uri)
     if uri.startswith(NEO4J_SCHEMES):
         from kg.store.neo4j_store import Neo4jStore
         return Neo4jStore(uri, user=os.environ.get("NEO4J_USER", "neo4j"),
-                          password=os.environ.get("NEO4J_PASSWORD"))
+                          password=os.environ.get("NEO4J_PASSWORD"), lock_timeout=lock_timeout())
     from kg.store.falkor_store import FalkorStore
-    return FalkorStore(FsPath(uri))
+    return FalkorStore(FsPath(uri), lock_timeout=lock_timeout())

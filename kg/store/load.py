@@ -154,9 +154,11 @@ def retraction(store: GraphStore, article_ids: list[str],
         label = next((lbl for lbl in row["labels"] if lbl in W.LABELS), None)
         if label:
             touched[label].add(row["key"])
+    texts = sorted({row["amount"] for row in store.run(W.retracted_amounts(), {"ids": article_ids})})
+    amounts = {"amount_texts": texts, "amount_values": [float(t) for t in texts]}
     out = []
     for aid in article_ids:
-        out.append((W.retract_edges(), {"id": aid}))
+        out.append((W.retract_edges(), {"id": aid, **amounts}))
         out.append((W.retract_mentions(), {"id": aid}))
     for label, keys in sorted(touched.items()):
         out.append((W.refresh_nodes(label), {"keys": sorted(keys)}))
@@ -196,7 +198,7 @@ def writes(rows: list[ArticleRows]) -> list[tuple[str, dict]]:
     edges: dict[tuple[str, str, str], dict[tuple[str, str], list[list[str]]]] = defaultdict(dict)
     for r in rows:
         for e in r.edges:
-            item = [_text(getattr(e, f)) for f in W.EDGE_ITEM]
+            item = [_text(getattr(e, f)) for f in W.EDGE_ITEM] + [float(e.amount) if e.amount else None]
             edges[(e.type, e.head_label, e.tail_label)].setdefault((e.head, e.tail), []).append(item)
     for (rtype, hl, tl), by_pair in sorted(edges.items()):
         edge_rows = [{"head": h, "tail": t, "items": sorted(items, key=lambda it: it[0])}

@@ -39,7 +39,14 @@ RETURN l.holder AS holder
 """
 _HOLDER = """
 MATCH (l:KgLock {id: $id}) WHERE l.holder IS NOT NULL
-RETURN l.host AS host, l.pid AS pid, (l.expires - timestamp()) / 1000 AS seconds_left
+RETURN l.holder AS holder, l.host AS host, l.pid AS pid, (l.expires - timestamp()) / 1000 AS seconds_left
+"""
+# A holder that died on this host (kill -9, a crash) cannot renew: take its lease over at
+# once instead of waiting up to LEASE_MS for it to expire.  Only that exact holder's.
+_TAKE_OVER = """
+MATCH (l:KgLock {id: $id}) WHERE l.holder = $stale
+SET l.holder = $token, l.expires = timestamp() + $lease_ms, l.pid = $pid, l.host = $host
+RETURN l.holder AS holder
 """
 _RENEW = """
 MATCH (l:KgLock {id: $id}) WHERE l.holder = $token
@@ -130,7 +137,7 @@ class Neo4jStore(GraphStore):
         that crashed loses it when the lease runs out; renew() per batch keeps it alive."""
         self._make_lock_constraint()
         deadline = time.monotonic() + self.lock_timeout
-        while not self._take_lease():
+        while not (self._take_lease() or self._take_over_dead_holder()):
             if time.monotonic() > deadline:
                 raise StoreBusy(f"Neo4j at {self.uri}: store is busy: {self._lease_holder()} holds its "
                                 f"write lock (waited {self.lock_timeout:g} s)")
@@ -198,12 +205,34 @@ class Neo4jStore(GraphStore):
                 return False      # lost a race for the first MERGE: just try again
             raise
 
+    def _take_over_dead_holder(self) -> bool:
+        """The lease of a process that is gone from this host is free."""
+        rows = self.run(_HOLDER, {"id": LOCK_ID})
+        if not rows or rows[0]["host"] != socket.gethostname() or _alive(rows[0]["pid"]):
+            return False
+        params = {"id": LOCK_ID, "stale": rows[0]["holder"], "token": self._token, "lease_ms": LEASE_MS,
+                  "pid": os.getpid(), "host": socket.gethostname()}
+        return bool(self.run(_TAKE_OVER, params, write=True))
+
     def _lease_holder(self) -> str:
         rows = self.run(_HOLDER, {"id": LOCK_ID})
         if not rows:
             return "another process"
         row = rows[0]
         return f"pid {row['pid']} on {row['host']} (lease ends in {max(row['seconds_left'], 0)} s)"
+
+
+def _alive(pid: Any) -> bool:
+    """Is process `pid` (of this host) still running?  Unknown counts as alive."""
+    if not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:            # EPERM: it exists, under another user
+        return True
+    return True
 
 
 def one_line(error: Exception) -> str:

@@ -55,11 +55,11 @@ def _sorted_set(items: str, exclude: str) -> str:
 
 
 def _scalars(var: str = "r") -> str:
-    """Scalar copies of the first non-empty list item (null removes the property)."""
+    """Scalar copies of the first non-empty list item (null removes the property); `amount`
+    is set apart (see upsert_edges), as FalkorDB's toFloat() parses text to 32-bit floats."""
     return ", ".join([
         f"{var}.title = head([x IN {var}.titles WHERE x <> ''])",
         f"{var}.date = head([x IN {var}.dates WHERE x <> ''])",
-        f"{var}.amount = toFloat(head([x IN {var}.amounts WHERE x <> '']))",
         f"{var}.currency = head([x IN {var}.currencies WHERE x <> ''])",
         f"{var}.amount_text = head([x IN {var}.amount_texts WHERE x <> ''])",
     ])
@@ -99,19 +99,25 @@ def upsert_mentions(label: str) -> str:
 
 def upsert_edges(rtype: str, head_label: str, tail_label: str) -> str:
     """One row per edge; row.items are [article, evidence, title, date, amount, currency,
-    amount_text] lists sorted by article.  Each is inserted after the edge's items of
-    articles <= its own, which keeps the aligned lists in article order."""
+    amount_text, amount as a number] sorted by article.  Each is inserted after the edge's
+    items of articles <= its own, which keeps the aligned lists in article order.  The
+    number `amount` comes from the first item with an amount: a new item carries it, and if
+    that item is an old one, it is the one r.amount already came from."""
     empties = ", ".join(f"r.{lst} = []" for lst in EDGE_LISTS)
     current = "[i IN range(0, size(r.articles) - 1) | [" + ", ".join(
         f"r.{lst}[i]" for lst in EDGE_LISTS) + "]]"
     merged = (f"reduce(acc = {current}, it IN row.items | "
               "[x IN acc WHERE x[0] <= it[0]] + [it] + [x IN acc WHERE x[0] > it[0]])")
     unzip = ", ".join(f"r.{lst} = [x IN items | x[{i}]]" for i, lst in enumerate(EDGE_LISTS))
+    n = len(EDGE_LISTS)
     return (f"UNWIND $rows AS row MATCH (h:{_label(head_label)} {{key: row.head}}) "
             f"MATCH (t:{_label(tail_label)} {{key: row.tail}}) "
             f"MERGE (h)-[r:{_type(rtype)}]->(t) ON CREATE SET {empties} "
             f"WITH r, {merged} AS items "
-            f"SET {unzip} WITH r SET {_scalars()}")
+            "WITH r, items, head([x IN items WHERE x[4] <> '']) AS first "
+            f"SET {unzip}, r.amount = CASE WHEN first IS NULL THEN null "
+            f"WHEN size(first) > {n} THEN first[{n}] ELSE r.amount END "
+            f"WITH r SET {_scalars()}")
 
 
 def article_state() -> str:
@@ -124,14 +130,24 @@ def article_nodes() -> str:
             "RETURN DISTINCT labels(n) AS labels, n.key AS key")
 
 
+def retracted_amounts() -> str:
+    """The amounts (text) on edges these articles support: retract_edges needs their values."""
+    return ("UNWIND $ids AS id MATCH (:Article {id: id})-[:MENTIONS]->()-[r]-() "
+            "WHERE type(r) <> 'MENTIONS' AND id IN r.articles "
+            "UNWIND r.amounts AS amount WITH DISTINCT amount WHERE amount <> '' RETURN amount")
+
+
 def retract_edges() -> str:
-    """Remove one article's evidence from every edge near its entities; delete bare edges."""
+    """Remove one article's evidence from every edge near its entities; delete bare edges.
+    $amount_texts / $amount_values map each amount text to its number."""
     keep = "[i IN range(0, size(r.articles) - 1) WHERE r.articles[i] <> $id]"
     sets = ", ".join(f"r.{lst} = [i IN keep | r.{lst}[i]]" for lst in EDGE_LISTS)
+    amount = ("$amount_values[head([i IN range(0, size($amount_texts) - 1) "
+              "WHERE $amount_texts[i] = head([x IN r.amounts WHERE x <> ''])])]")
     return ("MATCH (:Article {id: $id})-[:MENTIONS]->(n)-[r]-() "
             "WHERE type(r) <> 'MENTIONS' AND $id IN r.articles "
             f"WITH DISTINCT r, {keep} AS keep SET {sets} "
-            f"WITH r SET {_scalars()} "
+            f"WITH r SET {_scalars()}, r.amount = {amount} "
             "WITH r WHERE size(r.articles) = 0 DELETE r")
 
 
