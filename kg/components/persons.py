@@ -101,7 +101,7 @@ def _org_endings() -> tuple[str, ...]:
 
 
 # Surnames that are far more often function words: accepted only after a title.
-WEAK_SURNAMES = frozenset("和于成向从将为以由与及对把被让使给在是就都也还又而但时来那全应信")
+WEAK_SURNAMES = frozenset("和于成向从将为以由与及对把被让使给在是就都也还又而但时来那全应信位门原方费")
 
 
 def plausible(name: str, strict: bool = True) -> bool:
@@ -129,6 +129,8 @@ def find_titled(text: str, words: frozenset[int] = frozenset()) -> list[tuple[in
     """Names right after a title, or after an internal unit (药品监管处唐孝波)."""
     out = []
     for m in [*title_re().finditer(text), *_UNIT_BEFORE_NAME.finditer(text)]:
+        if m.group(0) in ("处", "司", "科", "部") and text[m.start():m.start() + 2] in word_tags():
+            continue                                # 部门, 科学, 处理: the unit is half of a word
         start = m.end()
         if start < len(text) and text[start] == " ":
             start += 1
@@ -188,6 +190,8 @@ def find_foreign(text: str) -> list[tuple[int, int]]:
                 break
         while b > last and text[b - 1] not in chars:
             b -= 1
+        if b <= last:
+            continue                                # nothing left after the last ·
         name = re.sub(r"[·•・]", "", text[a:b])
         if "·" in text[a:b] and len(name) >= 3 and sum(c in chars for c in name) >= 0.75 * len(name):
             out.append((a, b))

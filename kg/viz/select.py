@@ -118,12 +118,14 @@ def build_view(store: GraphStore, *, center: str | None = None, depth: int = 1, 
     nodes (mentions, then degree).  `types`/`rels` are names or comma-separated text."""
     if center and query:
         raise QueryError("give a center or a query, not both")
+    if depth < 0 or limit < 1:
+        raise QueryError(f"depth must be 0 or more and limit 1 or more (got {depth} and {limit})")
     f = Filters(_names(types, ENTITY_LABELS + ("Article",), "type"),
                 _names(rels, RELATION_TYPES + ("MENTIONS",), "relation"),
                 _date(since, "since"), _date(until, "until"), min_mentions)
     articles = Articles(store)
     if center:
-        nodes, edges, centers, notes = _neighbourhood(store, center, depth, f, articles, cap=max(20 * limit, 5000))
+        nodes, edges, centers, notes = _neighbourhood(store, center, depth, f, articles, max(20 * limit, 5000))
         title, name = f"{center} · {depth} hop{'s' if depth != 1 else ''}", f"{center}-depth{depth}"
     elif query:
         nodes, edges, centers, notes, qname = _from_query(store, query, params or {}, articles)
