@@ -34,8 +34,9 @@ LAYOUT_SEED = 20251011
 
 def layout(graph: nx.Graph, seed: int = LAYOUT_SEED) -> dict[str, tuple[float, float]]:
     """Pixel positions, the same for the same view: networkx's spring layout below 500 nodes; from 500
-    the same Fruchterman-Reingold forces computed blockwise with numpy (networkx switches to scipy there
-    and loops over nodes in Python: 53 s for 5,000 nodes against 5 s here)."""
+    the same Fruchterman-Reingold forces computed blockwise with numpy (networkx needs scipy there and
+    loops over nodes in Python: 53 s for 5,000 nodes on 2 cores, against 5-10 s here).  networkx's
+    layouts need numpy, which networkx itself does not require."""
     simple = nx.Graph()
     simple.add_nodes_from(graph)
     simple.add_edges_from((u, v) for u, v in graph.edges() if u != v)
