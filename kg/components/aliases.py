@@ -142,13 +142,23 @@ def _stems(doc: Doc) -> None:
         for suf in sorted(suffixes(), key=len, reverse=True):
             stem = m.text[:-len(suf)]
             if m.text.endswith(suf) and len(stem) >= 2 and re.search(r"[\u4e00-\u9fff]", stem):
-                if tags.get(stem) not in ("ns", "n", "v", "vn", "a") and not is_generic(stem):
+                if tags.get(stem) not in ("ns", "n", "v", "vn", "a") and not is_generic(stem) \
+                        and not _ordinary_phrase(stem):
                     stems.setdefault(stem, set()).add(m.text)
                 break
     for stem, fulls in stems.items():
         full = next(iter(fulls))
         if len(fulls) == 1 and doc.text.count(stem) > doc.text.count(full):   # used on its own somewhere
             doc.aliases.append((full, stem))
+
+
+def _ordinary_phrase(text: str) -> bool:
+    """未来产业: made only of ordinary dictionary words, so not a name on its own."""
+    from kg.components.tokens import tokenizer
+    tags = word_tags()
+    words = list(tokenizer().cut(text, HMM=False))
+    return all(len(w) > 1 and tags.get(w) in ("n", "v", "vn", "t", "a", "d", "ns", "f", "b", "j", "m")
+               for w in words)
 
 
 def _repeats(doc: Doc) -> None:

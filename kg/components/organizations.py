@@ -96,7 +96,7 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
         return None                                 # 全部, 总部, 干部: an ordinary word
     if is_generic(doc.text[start:s]):
         return None                                 # AI制药
-    if kind == "unit" or _named(doc, start, s, e, kind) or glossed or tags.get(name) in ("nt", "nz", "j") \
+    if kind == "unit" or _named(doc, start, s, e, kind) or glossed or tags.get(name) in ("nt", "nz") \
             or _founded(doc, start):
         return start
     return None
@@ -253,7 +253,7 @@ def _name_like(doc: Doc, a: int, b: int, listed: bool = False) -> bool:
     an organisation category (驯鹿、复星凯特等…企业) a plain noun may be a name."""
     name = doc.text[a:b]
     tags = word_tags()
-    if name in CATEGORY_NOUNS or is_generic(name) or name in generic_places():
+    if name in CATEGORY_NOUNS or is_generic(name) or name in generic_places() or name in suffixes():
         return False
     if any(w in name for w in ("、", "，", "的")):
         return False

@@ -18,7 +18,8 @@ from kg import data
 from kg.model import Doc, EntityType, Mention, Token
 
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
-ANCHOR_TAGS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "j", "eng", "x", "m"}
+# "j" (abbreviation) is not an anchor: jieba gives it to common words such as 研发.
+ANCHOR_TAGS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "eng", "x", "m"}
 STOP_TAGS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "rr", "rz", "d", "y", "e",
              "o", "punct", "space", "f", "q", "zg", "ad", "l", "i", "z"}
 NAME_PUNCT = set("·-（）()&.")
