@@ -124,10 +124,12 @@ class Resolver:
         for a in aliases:
             self.by_alias.get((label, norm(a)), set()).discard(key)
 
-    def key_for(self, label: str, name: str, forms: list[str]) -> str:
+    def key_for(self, label: str, name: str, forms: list[str], article: str = "") -> str:
         lexical = lexicon_canonical(forms)
         if lexical:
             return make_key(label, lexical)
+        if label == "Policy" and is_generic_title(name):
+            return f"{make_key(label, name)}#{article}"      # 若干措施 of one article is not another's
         own = make_key(label, name)
         if own in self.nodes:
             return own
@@ -142,7 +144,7 @@ class Resolver:
         for e in ex.entities:
             label = str(e.type)
             forms = _forms(e.name, e.aliases)
-            key = self.key_for(label, e.name, forms)
+            key = self.key_for(label, e.name, forms, ex.doc_id)
             keys[e.name] = (label, key)
             name = lexicon_canonical(forms) or e.name     # a known body keeps its official name
             out.nodes.append(NodeRow(label, key, name, forms, max(len(e.mentions), 1), ex.doc_id, ex.date))
@@ -167,6 +169,15 @@ class Resolver:
                                      "" if a.amount is None else repr(float(a.amount)),
                                      a.currency or "", a.amount_text or ""))
         return out
+
+
+_GENERIC_TITLE = re.compile(r"^(?:关于)?(?:若干|相关|有关|实施|工作|行动|管理|暂行)?(?:措施|意见|方案|办法|规定|细则|通知|计划|规划|政策|条例)"
+                            r"(?:（试行）|\(试行\))?$")
+
+
+def is_generic_title(name: str) -> bool:
+    """若干措施, 实施方案: a policy title that names nothing outside its article."""
+    return bool(_GENERIC_TITLE.match(norm(name)))
 
 
 def lexicon_canonical(forms: list[str]) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from kg.components.spans import add_mention, is_generic
+from kg.components.spans import add_mention, is_generic, token_index
 from kg.components.tokens import word_tags
 from kg.model import Doc, EntityType, Mention
 from kg.pipeline import component
@@ -136,6 +136,7 @@ def _stems(doc: Doc) -> None:
     from kg.components.organizations import suffixes
     stems: dict[str, set[str]] = {}
     tags = word_tags()
+    ends = token_index(doc).ends          # 中国科学院 splits as 中国科学院, never as 中国科|学院
     for m in doc.mentions:
         if m.type != EntityType.ORGANIZATION or m.rule == "unit":
             continue
@@ -143,7 +144,7 @@ def _stems(doc: Doc) -> None:
             stem = m.text[:-len(suf)]
             if m.text.endswith(suf) and len(stem) >= 2 and re.search(r"[\u4e00-\u9fff]", stem):
                 if tags.get(stem) not in ("ns", "n", "v", "vn", "a") and not is_generic(stem) \
-                        and not _ordinary_phrase(stem):
+                        and m.start + len(stem) in ends and not _ordinary_phrase(stem):
                     stems.setdefault(stem, set()).add(m.text)
                 break
     for stem, fulls in stems.items():

@@ -124,6 +124,7 @@ def cluster(doc: Doc, mentions: list[Mention], unit_parents: set[str] = frozense
         if short in present and len({norm(x) for x in longs}) == 1:
             g.add_edge(short, longs[0])
     _merge_short_events(g, [f for f in present if by_type[f].most_common(1)[0][0] == EntityType.EVENT])
+    _merge_short_policies(g, [f for f in present if by_type[f].most_common(1)[0][0] == EntityType.POLICY])
     return [sorted(c) for c in nx.connected_components(g)]
 
 
@@ -142,6 +143,15 @@ def _merge_short_events(g: nx.Graph, events: list[str]) -> None:
         roots = {bare[t] for t in targets}
         if targets and len(roots) == 1 or (len(roots) > 1 and _one_chain(roots)):
             g.add_edge(short, max(targets, key=len))
+
+
+def _merge_short_policies(g: nx.Graph, policies: list[str]) -> None:
+    """《若干措施》 after 《关于…的若干措施》: a short title that exactly one longer
+    policy of the article ends with is that policy."""
+    for short in policies:
+        longer = [p for p in policies if p != short and len(p) > len(short) and p.endswith(short)]
+        if len(longer) == 1:
+            g.add_edge(short, longer[0])
 
 
 def _one_chain(names: set[str]) -> bool:
