@@ -275,3 +275,24 @@ def test_on_disk_and_in_memory_dictionaries_cut_alike():
     light, light_tags = tokens._light()
     full, full_tags = tokens._full(), tokens.tag_table()
     assert [(w, light_tags.get(w)) for w in light.cut(text)] == [(w, full_tags.get(w)) for w in full.cut(text)]
+
+
+def test_lead_and_follow_investors_of_a_round():
+    rels = relations("云帆医疗完成5亿元B轮融资，由北辰资本领投，远山创投跟投。")
+    assert {r for r in rels if r[1] == "INVESTS_IN"} == {
+        ("北辰资本", "INVESTS_IN", "云帆医疗"), ("远山创投", "INVESTS_IN", "云帆医疗")}
+
+
+def test_an_ending_glued_to_a_title_still_ends_the_name():
+    ents = entities("复旦大学附属中山医院院长樊嘉教授出席。")
+    assert "复旦大学附属中山医院" in ents
+
+
+def test_a_brand_and_its_generic_name_in_brackets_are_one_product():
+    ents = entities("百济神州自主研发的BTK抑制剂百悦泽®（泽布替尼胶囊）获批。")
+    assert ents["泽布替尼胶囊"] == (PRO, ["百悦泽"]) or ents.get("百悦泽") == (PRO, ["泽布替尼胶囊"])
+
+
+def test_adjacent_inn_stems_make_one_drug_name_and_class_prefixes_go():
+    doc = make_doc("新药1类创新药瑞维鲁胺片与特瑞普利单抗获批。", upto="products")
+    assert {"瑞维鲁胺片", "特瑞普利单抗"} <= set(mentions(doc, PRO))

@@ -35,15 +35,21 @@ def find_alias_pairs(doc: Doc) -> list[tuple[Mention, int, int]]:
     out = []
     text = doc.text
     for m in doc.mentions:
-        rest = text[m.end:m.end + 90]
+        skip = len(text[m.end:m.end + 2]) - len(text[m.end:m.end + 2].lstrip("®™"))
+        rest = text[m.end + skip:m.end + skip + 90]
         hit = _SHORT.match(rest) or _SHORT_COMMA.match(rest)
         if hit:
-            out.append((m, m.end + hit.start(1), m.end + hit.end(1)))
+            out.append((m, m.end + skip + hit.start(1), m.end + skip + hit.end(1)))
             continue
         hit = _PAREN.match(rest)
         if not hit:
             continue
-        inner_start = m.end + hit.start(1)
+        twin = next((x for x in doc.mentions if x.type == m.type and x.start == m.end + skip + hit.start(1)
+                     and x.end == m.end + skip + hit.end(1)), None)
+        if twin is not None:                       # 百悦泽®（泽布替尼胶囊）: one product, two names
+            doc.aliases.append((m.text, twin.text))
+            continue
+        inner_start = m.end + skip + hit.start(1)
         pos = inner_start
         for part in re.split(r"([,，;；])", hit.group(1)):
             name = part.strip()

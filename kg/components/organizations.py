@@ -53,8 +53,8 @@ def find_suffixed(doc: Doc) -> list[tuple[int, int, str]]:
     out = []
     for m in suffix_re().finditer(doc.text):
         s, e = m.span()
-        if e not in idx.ends:                       # 中心城区: the suffix is inside a longer word
-            continue
+        if e not in idx.ends and not _title_follows(doc, e):
+            continue                                # 中心城区: the suffix is inside a longer word
         covering = doc.tokens[idx.at(s)]
         if covering.text in titles():               # 常委, 院长: a title, not an ending
             continue
@@ -67,6 +67,12 @@ def find_suffixed(doc: Doc) -> list[tuple[int, int, str]]:
         if start is not None:
             out.append((start, e, kind))
     return out
+
+
+def _title_follows(doc: Doc, e: int) -> bool:
+    """医院院长 is one jieba word: the ending is real when a title completes the word."""
+    tok = doc.tokens[token_index(doc).at(e)]
+    return doc.text[e:tok.end] in titles()
 
 
 def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
@@ -134,7 +140,9 @@ def _word_brand(doc: Doc, start: int, s: int, e: int) -> bool:
     if len(toks) != 1 or toks[0].start != start:
         return False
     word = toks[0]
-    if word.tag not in ("n", "nz", "nr", "nrt", "ng", "an", "s") or not 2 <= len(word.text) <= 3:
+    if word.tag in ("p", "c", "u", "uj", "ul", "d", "r", "v", "m", "q", "f", "y", "e", "o", "punct", "eng",
+                    "a", "ad", "an", "t", "vn", "b", "l", "i") \
+            or not 2 <= len(word.text) <= 3:
         return False
     if word.text in generic_places() or word.text in CATEGORY_NOUNS or word.text.startswith(GENERIC_MODIFIERS):
         return False

@@ -58,7 +58,7 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
         if kind == "dosage" and doc.text[s - 1:s] in "这那该此每整一几两半全各":
             continue                                  # 这片土地: a demonstrative, not a drug
         if kind == "inn":
-            start = _inn_start(doc, s)
+            start = drugs.get(s) or _inn_start(doc, s)      # 特瑞普利 + 单抗: one name
             drugs[e] = start
         elif kind == "dosage" and s in drugs:
             start = drugs[s]                          # 奥莫替尼 + 片
@@ -102,14 +102,20 @@ def _inn_start(doc: Doc, s: int) -> int:
 
 
 # Words that say what kind of product follows, not its name: 新药瑞泽达单抗注射液
-_CATEGORY = ("一类创新药", "一类新药", "创新药", "新药", "药物", "药品", "产品", "疗法", "器械", "设备", "仿制药",
+_CATEGORY = ("一类创新药", "一类新药", "创新药", "新药", "药物", "药品", "产品", "疗法", "器械", "设备", "仿制药", "抑制剂",
              "原研药", "生物药", "抗体药物", "靶向药", "首款", "首个", "国产", "进口", "全新", "新一代", "该", "其")
+
+
+_CLASS = re.compile(r"(?:\d+(?:\.\d+)?|[一二三])类(?:创新药|新药|药品|药|医疗器械|器械)?")
 
 
 def _skip_category(text: str, start: int, end: int) -> int:
     changed = True
     while changed:
         changed = False
+        m = _CLASS.match(text, start)
+        if m and end - m.end() >= 2:
+            start, changed = m.end(), True   # 1类创新药瑞维鲁胺片
         for word in _CATEGORY:
             if text.startswith(word, start) and end - (start + len(word)) >= 2:
                 start += len(word)
@@ -153,9 +159,12 @@ def find_branded(doc: Doc) -> list[tuple[int, int]]:
     for m in _BRAND_MARK.finditer(doc.text):
         i = idx.at(m.start() - 1) if m.start() else -1
         start = m.start()
-        while i >= 0 and doc.tokens[i].tag in ("x", "eng", "nz") and m.start() - doc.tokens[i].start <= 12:
+        tags = ("eng", "space") if i >= 0 and doc.tokens[i].tag == "eng" else ("x", "nz")   # Keytruda® / 百悦泽®
+        while i >= 0 and doc.tokens[i].tag in tags and m.start() - doc.tokens[i].start <= 12:
             start = doc.tokens[i].start
             i -= 1
+        start += len(doc.text[start:m.start()]) - len(doc.text[start:m.start()].lstrip())
+        start = _skip_category(doc.text, start, m.start())
         if m.start() - start >= 2:
             out.append((start, m.start()))
     return out

@@ -79,12 +79,14 @@ def invests_in(ctx: Context) -> list[Relation]:
                 investors = group_before(ctx, s.start + lead.start(), i, max_gap=8)
                 for inv in investors:
                     out.append(make_rel(inv, R.INVESTS_IN, targets[0], ctx, i, "round", attrs))
+        out += _round_led(ctx, i, attrs)
         for m in re.finditer("|".join(map(re.escape, verbs)), s.text):
             vpos, vend = s.start + m.start(), s.start + m.end()
             if re.match(r"(?:总监|经理|人|机构|方|者|执行|基金|公司|平台|合伙人|领域|规模|效率|热情)", s.text[m.end():]):
                 continue                      # 投资总监, 投资机构: a noun, not the verb
             investors = group_before(ctx, vpos, i, max_gap=12)
-            targets = group_after(ctx, vend, i, max_gap=4)
+            targets = [t for t in group_after(ctx, vend, i, max_gap=4)
+                       if not re.search(r"[，,。；;：:]", ctx.text(vend, t.start))]
             if targets and not investors and m.group(0) in ("领投", "联合领投", "参投", "跟投"):
                 investors = _paragraph_subject(ctx, i)
             for inv in investors:
@@ -101,6 +103,26 @@ def invests_in(ctx: Context) -> list[Relation]:
                         out.append(make_rel(f, R.INVESTS_IN, c, ctx, i, "found", attrs))
                 if len(founders) > 1:
                     out += pairs(founders, ctx, i, "co-found")
+    return out
+
+
+_RAISED = re.compile(r"^(?:宣布)?(?:完成|获得|获)(?:了)?[^，。；]{0,16}?融资")
+_LEAD = re.compile(r"(?:联合领投|领投|跟投|参投|共同投资|追加投资)")
+
+
+def _round_led(ctx: Context, i: int, attrs: Attrs) -> list[Relation]:
+    """星汉生物完成5亿元B轮融资，由高瓴资本领投，红杉中国跟投: the lead and
+    follow investors invest in the company that raised the round."""
+    s = ctx.doc.sentences[i]
+    orgs = ctx.of(i, ORG)
+    raiser = next((o for o in orgs if _RAISED.match(ctx.text(o.end, s.end))), None)
+    if raiser is None:
+        return []
+    out = []
+    for m in _LEAD.finditer(s.text, raiser.end - s.start):
+        for inv in group_before(ctx, s.start + m.start(), i, max_gap=2):
+            if inv.name != raiser.name:
+                out.append(make_rel(inv, R.INVESTS_IN, raiser, ctx, i, "round-led", attrs))
     return out
 
 
