@@ -8,4 +8,4 @@ UNWIND range(0, size(r.articles) - 1) AS i
 MATCH (a:Article {id: r.articles[i]})
 RETURN type(r) AS relation, startNode(r).name AS head, endNode(r).name AS tail,
        a.id AS article, a.title AS title, a.date AS date, r.evidence[i] AS evidence
-ORDER BY date, article;
+ORDER BY date, article, relation, head, tail, evidence;

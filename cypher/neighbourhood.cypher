@@ -6,4 +6,4 @@ WHERE (n.name = $name OR $name IN n.aliases) AND type(r) <> 'MENTIONS' AND NOT m
 RETURN n.name AS entity, type(r) AS relation,
        CASE WHEN startNode(r) = n THEN 'out' ELSE 'in' END AS direction,
        m.name AS other, labels(m)[0] AS other_type, size(r.articles) AS articles
-ORDER BY relation, other;
+ORDER BY relation, other, direction, other_type, entity, articles;

@@ -5,4 +5,4 @@ MATCH (p:Person)-[r:WORKS_FOR]->(o:Organization)
 WHERE o.name = $org OR $org IN o.aliases
 RETURN o.name AS organization, p.name AS person, r.title AS title, r.titles AS titles,
        size(r.articles) AS articles
-ORDER BY person;
+ORDER BY person, organization, title;

@@ -6,4 +6,4 @@ WHERE e.name = $event OR $event IN e.aliases
 OPTIONAL MATCH (p)-[w:WORKS_FOR]->(o:Organization)
 WITH e, p, r, collect(DISTINCT o.name) AS organizations
 RETURN e.name AS event, p.name AS speaker, organizations, size(r.articles) AS articles
-ORDER BY speaker;
+ORDER BY speaker, event;

@@ -4,4 +4,4 @@
 MATCH (a:Article)-[m:MENTIONS]->(n)
 WHERE n.name = $name OR $name IN n.aliases
 RETURN n.name AS entity, a.date AS date, a.title AS title, a.id AS article, m.count AS mentions
-ORDER BY date, article;
+ORDER BY date, article, entity;

@@ -1,8 +1,10 @@
 """Shared fixtures: real stores only (a FalkorDB under tmp_path, a real Neo4j server)."""
 from __future__ import annotations
 
+import json
 import os
 import re
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -11,7 +13,6 @@ import psutil
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-NEO4J_TEST_PORT = 17687
 NEO4J_TEST_PASSWORD = "kg-test-password"     # the tests' own server runs with auth, to test refusal
 
 
@@ -84,22 +85,44 @@ def falkor_store(tmp_path):
 
 # -- Neo4j -------------------------------------------------------------------------
 
-def _neo4j_home() -> Path:
-    """A scripts/neo4j-local home of the tests' own: the default home may hold a developer's
-    server, which `start` would report as already running and the tests would then wipe."""
+def _neo4j_cache() -> Path:
+    """Where scripts/neo4j-local keeps the tests' Neo4j jars (downloaded once)."""
     if home := os.environ.get("KG_TEST_NEO4J_HOME"):
         return Path(home)
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "kg" / "neo4j-pytest"
 
 
-def _start_neo4j(data_dir: Path) -> tuple[str | None, str, dict]:
-    """(uri or None, why not, env) from `scripts/neo4j-local start`."""
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_neo4j(root: Path) -> tuple[str | None, str, dict]:
+    """(uri or None, why not, env) from `scripts/neo4j-local start`.
+
+    The server is this test session's own: its home (conf, logs, pid) and data live under
+    `root`, only the jars are shared, and it listens on a free port.  A shared home would
+    hand a second pytest session (another developer's, a CI job) the same server, and each
+    would wipe the other's graph."""
     script = REPO / "scripts" / "neo4j-local"
     if not script.exists():
         return None, f"{script} does not exist", {}
-    env = {**os.environ, "KG_NEO4J_HOME": str(_neo4j_home()), "KG_NEO4J_DATA": str(data_dir),
-           "NEO4J_BOLT_PORT": str(NEO4J_TEST_PORT), "NEO4J_PASSWORD": NEO4J_TEST_PASSWORD}
+    cache = _neo4j_cache()
+    try:
+        install = subprocess.run([str(script), "install"], env={**os.environ, "KG_NEO4J_HOME": str(cache)},
+                                 capture_output=True, text=True, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"scripts/neo4j-local install: {e}", {}
+    if install.returncode != 0:
+        return None, f"scripts/neo4j-local install failed: {install.stderr.strip()[-300:]}", {}
+    home = root / "home"
+    home.mkdir()
+    (home / "lib").symlink_to(cache / "lib", target_is_directory=True)
+    port = int(os.environ.get("KG_TEST_NEO4J_PORT") or _free_port())
+    env = {**os.environ, "KG_NEO4J_HOME": str(home), "KG_NEO4J_DATA": str(root / "data"),
+           "NEO4J_BOLT_PORT": str(port), "NEO4J_PASSWORD": NEO4J_TEST_PASSWORD}
     try:
         done = subprocess.run([str(script), "start"], env=env, capture_output=True, text=True, timeout=900)
     except (OSError, subprocess.TimeoutExpired) as e:
@@ -108,8 +131,6 @@ def _start_neo4j(data_dir: Path) -> tuple[str | None, str, dict]:
     if done.returncode != 0 or not match:
         tail = " | ".join(done.stderr.strip().splitlines()[-3:])
         return None, f"scripts/neo4j-local start failed ({done.returncode}): {tail}", env
-    if not match.group(1).endswith(f":{NEO4J_TEST_PORT}"):
-        return None, f"scripts/neo4j-local reports a server already running at {match.group(1)}", {}
     return match.group(1), "", env
 
 
@@ -120,7 +141,7 @@ def neo4j_uri(tmp_path_factory):
     if uri := os.environ.get("NEO4J_URI"):
         yield uri
         return
-    uri, why, env = _start_neo4j(tmp_path_factory.mktemp("neo4j-data"))
+    uri, why, env = _start_neo4j(tmp_path_factory.mktemp("neo4j"))
     if uri is None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"no Neo4j server for the tests: {why}")
@@ -142,6 +163,106 @@ def neo4j_password(neo4j_uri):
 def neo4j_store(neo4j_uri, neo4j_password):
     from kg.store.neo4j_store import Neo4jStore
     store = Neo4jStore(neo4j_uri, password=neo4j_password, lock_timeout=2.0)
-    store.run("MATCH (n) DETACH DELETE n", write=True)
+    wipe(store)
     yield store
     store.close()
+
+
+# -- both engines, the seeds, and comparing graphs ------------------------------------
+
+ENGINES = ("falkor", "neo4j")
+
+
+@pytest.fixture(params=ENGINES)
+def any_store(request):
+    """A fresh FalkorStore under tmp_path, then a wiped Neo4jStore (the same tests on both)."""
+    return request.getfixturevalue(f"{request.param}_store")
+
+
+def child_env(request, store_uri: str, **extra) -> dict[str, str]:
+    """Environment for a child process (or CliRunner) that opens the store at `store_uri`:
+    kg importable, and the Neo4j test server's password when it is Neo4j."""
+    from kg.store import NEO4J_SCHEMES
+    env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}
+    env["PYTHONPATH"] = str(REPO)
+    if store_uri.startswith(NEO4J_SCHEMES):
+        password = request.getfixturevalue("neo4j_password")
+        env.pop("NEO4J_PASSWORD", None)
+        if password is not None:
+            env["NEO4J_PASSWORD"] = password
+    return {**env, **extra}
+
+
+def wipe(store) -> None:
+    """Delete every node and relationship (constraints and indexes stay)."""
+    store.run("MATCH (n) DETACH DELETE n", write=True)
+
+
+@pytest.fixture(scope="session")
+def seed_extractions():
+    """The extraction of seeds/, run once per test session (a list of kg.model.Extraction)."""
+    from kg.extract import extract_all
+    from kg.sources import read
+
+    problems = []
+
+    def on_error(exc):
+        if not getattr(exc, "warning", False):
+            problems.append(str(exc))
+    extractions = list(extract_all(read([str(REPO / "seeds")], on_error=on_error), on_error=on_error))
+    assert not problems, problems
+    return extractions
+
+
+@pytest.fixture(scope="session")
+def seed_jsonl(seed_extractions, tmp_path_factory) -> Path:
+    """The seeds' extraction as `kg extract` JSONL (for child processes and `kg load`)."""
+    path = tmp_path_factory.mktemp("seeds") / "seeds.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for ex in seed_extractions:
+            f.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
+    return path
+
+
+# Volatile bookkeeping that differs between two loads of the same data.
+DUMP_SKIP_LABELS = ("KgLoad", "KgLock")
+DUMP_SKIP_PROPS = ("loaded_at",)
+
+
+def canonical(value):
+    """Engine-neutral values: 1.0 and 1 compare equal (FalkorDB and Neo4j differ on
+    whole floats), maps with sorted keys."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    return repr(value)
+
+
+def _props(props: dict) -> str:
+    return json.dumps(canonical({k: v for k, v in props.items() if k not in DUMP_SKIP_PROPS}),
+                      ensure_ascii=False, sort_keys=True)
+
+
+def dump(store) -> dict[str, list]:
+    """A canonical dump of the graph: sorted (labels, key, props) node entries and sorted
+    (start, type, end, props) edges, nodes named by `key` (entities) or `id` (articles).
+    KgLoad/KgLock and `loaded_at` are left out.  List properties keep their order: the
+    loader defines it (article order; aliases sorted), so both engines must agree on it."""
+    skip = " AND ".join(f"NOT n:{label}" for label in DUMP_SKIP_LABELS)
+    nodes = sorted(
+        (tuple(row["labels"]), row["ident"], _props(row["props"]))
+        for row in store.run(f"MATCH (n) WHERE {skip} "
+                             "RETURN labels(n) AS labels, coalesce(n.key, n.id) AS ident, "
+                             "properties(n) AS props"))
+    edges = sorted(
+        (row["start"], row["type"], row["end"], _props(row["props"]))
+        for row in store.run("MATCH (a)-[r]->(b) RETURN coalesce(a.key, a.id) AS start, type(r) AS type, "
+                             "coalesce(b.key, b.id) AS end, properties(r) AS props"))
+    return {"nodes": nodes, "edges": edges}
