@@ -24,6 +24,14 @@ def pipeline() -> Pipeline:
 
 
 def to_extraction(doc: Doc) -> Extraction:
+    """Package a finished Doc, locating every mention and evidence sentence in the raw input."""
+    for e in doc.entities:
+        for m in e.mentions:
+            m.raw_start, m.raw_end = doc.raw_span(m.start, m.end)
+    for r in doc.relations:
+        if 0 <= r.sentence < len(doc.sentences):
+            s = doc.sentences[r.sentence]
+            r.raw_start, r.raw_end = doc.raw_span(s.start, s.end)
     a = doc.article
     return Extraction(doc_id=a.id, title=a.title, date=a.date, source=a.source, url=a.url,
                       sha256=sha256(doc.text), entities=doc.entities, relations=doc.relations,

@@ -94,6 +94,8 @@ class Mention:
     rule: str = ""                   # which component/rule found it
     sentence: int = -1
     ref: str | None = None           # canonical name in a kg lexicon, when matched there
+    raw_start: int = -1              # the same span in the raw input (-1: not in it, e.g. a title field)
+    raw_end: int = -1
 
 
 @dataclass
@@ -126,6 +128,8 @@ class Relation:
     evidence: str
     attrs: Attrs = field(default_factory=Attrs)
     rule: str = ""
+    raw_start: int = -1              # the evidence sentence in the raw input
+    raw_end: int = -1
 
 
 @dataclass
@@ -140,6 +144,11 @@ class Doc:
     aliases: list[tuple[str, str]] = field(default_factory=list)   # (full form, alias)
     entities: list[Entity] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Where clean text [start, end) came from in the raw input ((-1, -1) if inserted)."""
+        inside = [p for p in self.offsets[start:end] if p >= 0]
+        return (inside[0], inside[-1] + 1) if inside else (-1, -1)
 
     def sentence_at(self, pos: int) -> int:
         """Index of the sentence holding character `pos` (binary search)."""
@@ -175,12 +184,13 @@ class Extraction:
             "source": self.source, "url": self.url, "sha256": self.sha256,
             "entities": [
                 {"name": e.name, "type": str(e.type), "aliases": e.aliases,
-                 "mentions": [{"start": m.start, "end": m.end, "sentence": m.sentence}
-                              for m in e.mentions]}
+                 "mentions": [{"start": m.start, "end": m.end, "sentence": m.sentence,
+                               "raw": [m.raw_start, m.raw_end]} for m in e.mentions]}
                 for e in self.entities],
             "relations": [
                 {"head": r.head, "type": str(r.type), "tail": r.tail,
-                 "evidence": r.evidence, "sentence": r.sentence, "attrs": r.attrs.to_dict()}
+                 "evidence": r.evidence, "sentence": r.sentence, "raw": [r.raw_start, r.raw_end],
+                 "attrs": r.attrs.to_dict()}
                 for r in self.relations],
         }
 

@@ -176,3 +176,20 @@ def test_cli_reads_stdin_and_reports_bad_input_with_exit_status(tmp_path):
     assert {"李弘棣", "联影医疗"} <= {e["name"] for e in doc["entities"]}
     assert result.stderr.strip() == f"kg: error: {tmp_path / 'bad.json'}: invalid JSON: " \
                                     "Expecting property name enclosed in double quotes at line 1 column 2"
+
+
+def test_extraction_locates_mentions_and_evidence_in_the_raw_text():
+    from kg.extract import extract
+    raw = "您现在的位置:首页 > 正文\r\n联影医疗新品\r\n联影医疗高级副总裁、首席技术官李弘 棣介绍了新品。"
+    (article,) = list(read_bytes_helper(raw))
+    ex = extract(article)
+    person = next(e for e in ex.entities if e.name == "李弘棣")
+    m = person.mentions[0]
+    assert raw[m.raw_start:m.raw_end] == "李弘 棣"
+    rel = next(r for r in ex.relations if r.head == "李弘棣")
+    assert raw[rel.raw_start:rel.raw_end] == "联影医疗高级副总裁、首席技术官李弘 棣介绍了新品。"
+
+
+def read_bytes_helper(raw: str):
+    from kg.sources import read_bytes
+    return read_bytes(raw.encode("utf-8"), "mem.txt", "mem", lambda e: None)
