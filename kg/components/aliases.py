@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from kg.components.spans import add_mention, is_generic, token_index
+from kg.components.spans import add_mention, has_anchor, is_generic, token_index
 from kg.components.tokens import word_tags
 from kg.model import Doc, EntityType, Mention
 from kg.pipeline import component
@@ -89,7 +89,8 @@ def aliases(doc: Doc) -> Doc:
     for m in list(doc.mentions):
         if m.type == EntityType.ORGANIZATION and m.rule != "unit":
             bare = _without_country(m.text)
-            if bare:                                   # 德国海德堡大学 -> 海德堡大学
+            if bare and has_anchor(doc, m.end - len(bare), m.end, national=False):
+                # 德国海德堡大学 -> 海德堡大学 (but 英国癌症研究所 is not "癌症研究所" anywhere else)
                 doc.aliases.append((m.text, bare))
             start = country_prefix(doc, m)
             if start < m.start:

@@ -72,7 +72,7 @@ def _event_span(doc: Doc, s: int, e: int, ending: str, verbs_ok: bool) -> tuple[
     if not name or start >= s and len(ending) < 3:
         return None
     own = s - start
-    if _ORDINAL.match(name) or has_anchor(doc, start, s, digits=True) or own >= 4:
+    if _ORDINAL.match(name) or has_anchor(doc, start, s, digits=True, national=False) or own >= 4:
         return start, e
     return None
 

@@ -145,7 +145,7 @@ def balance(text: str, left: int, end: int) -> int:
     return left
 
 
-def has_anchor(doc: Doc, start: int, end: int, digits: bool = False) -> bool:
+def has_anchor(doc: Doc, start: int, end: int, digits: bool = False, national: bool = True) -> bool:
     """Does the span hold a token that makes it a proper name?
 
     Numbers count only when `digits` (a year makes an event named, but
@@ -159,7 +159,7 @@ def has_anchor(doc: Doc, start: int, end: int, digits: bool = False) -> bool:
                 return True
         elif tok.tag in ANCHOR_TAGS and (len(tok.text) > 1 or tok.tag == "eng"):
             return True
-        elif tok.start == start and tok.text in NATIONAL:
+        elif national and tok.start == start and tok.text in NATIONAL:
             return True                # 国际药物信息协会, 国家卫生健康委…中心
         i += 1
     pattern = r"[A-Za-z0-9]" if digits else r"[A-Za-z]"
