@@ -68,8 +68,8 @@ def load(store: GraphStore, extractions: Iterable[Extraction], batch_size: int =
          progress: Progress | None = None) -> LoadReport:
     """Write `extractions` into `store`; returns what changed."""
     report = LoadReport()
-    store.ensure_schema()
     with store.lock():
+        store.ensure_schema()           # under the lock: two first loads would race to make it
         resolver = LazyResolver(store)
         for batch in _batches(extractions, batch_size):
             load_batch(store, batch, report, resolver)

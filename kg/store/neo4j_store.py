@@ -12,7 +12,7 @@ from pathlib import Path as FsPath
 from typing import Any, Iterator
 
 import neo4j
-from neo4j.exceptions import AuthError, DriverError, Neo4jError
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, TransientError
 from neo4j.graph import Node as NNode, Path as NPath, Relationship as NRel
 from neo4j.spatial import Point
 from neo4j.time import Date, DateTime, Duration, Time
@@ -162,8 +162,8 @@ class Neo4jStore(GraphStore):
     def ensure_schema(self) -> None:
         """Constraints and indexes (all IF NOT EXISTS, so re-running is harmless)."""
         for statement in self.schema_statements():
-            self.run(statement, write=True)
-        self.run("CALL db.awaitIndexes(300)")
+            self._schema(statement)
+        self._schema("CALL db.awaitIndexes(300)")
 
     def close(self) -> None:
         self._close_driver()
@@ -192,8 +192,28 @@ class Neo4jStore(GraphStore):
     def _make_lock_constraint(self) -> None:
         """Without it two first MERGEs of the lease node could create two nodes."""
         if not self._lock_constraint_made:
-            self.run(_LOCK_CONSTRAINT, write=True)
+            self._schema(_LOCK_CONSTRAINT)
             self._lock_constraint_made = True
+
+    def _schema(self, statement: str, attempts: int = 20) -> None:
+        """Run a schema command.  Two processes making the schema at once (two first loads)
+        deadlock on its locks, or one waits for an index the other's rolled-back command
+        dropped: both pass when tried again."""
+        for attempt in range(attempts):
+            try:
+                with self._session(neo4j.WRITE_ACCESS) as session:
+                    session.run(statement).consume()
+                return
+            except TransientError as e:
+                error = e
+            except Neo4jError as e:
+                if "awaitIndexes" not in statement or attempt == attempts - 1:
+                    raise self._failed(e, statement, True) from None
+                error = e
+            except DriverError as e:
+                raise self._failed(e, statement, True) from None
+            time.sleep(0.05 * (attempt + 1))
+        raise self._failed(error, statement, True)
 
     def _take_lease(self) -> bool:
         params = {"id": LOCK_ID, "token": self._token, "lease_ms": LEASE_MS,
