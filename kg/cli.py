@@ -149,7 +149,9 @@ def load(paths, store_uri, batch_size, workers):
 
     Re-run it whenever articles arrive: unchanged articles are skipped, an
     edited article replaces its old facts, and each batch is one transaction.
-    PATHS may also hold JSONL written by `kg extract`.
+    PATHS may also hold JSONL written by `kg extract`.  A second load on the
+    same store waits for the first (KG_LOCK_TIMEOUT seconds, default 30),
+    then stops with a one-line message.
 
     Example:
 
