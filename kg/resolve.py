@@ -17,20 +17,12 @@ rejected with a reason, never written.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kg.components.lexicon import canonical_of, entries
+from kg.components.spans import norm
 from kg.model import EntityType, Extraction, RelationType, SYMMETRIC, schema_allows
-
-_NORM_STRIP = re.compile(r"[\s\"'“”‘’《》〈〉「」『』®™·・•]")
-
-
-def norm(name: str) -> str:
-    """The form keys and matching use: NFKC, lower case, no quotes or spaces."""
-    return _NORM_STRIP.sub("", unicodedata.normalize("NFKC", name)).lower()
-
 
 def make_key(label: str, name: str) -> str:
     return f"{label}:{norm(name)}"

@@ -20,18 +20,11 @@ import networkx as nx
 
 from kg.components.aliases import COUNTRIES
 from kg.components.organizations import derive_org, suffixes
-from kg.components.spans import generic_places
+from kg.components.spans import generic_places, norm
 from kg.model import Doc, Entity, EntityType, Mention
 from kg.pipeline import component
 
 _SUBSIDIARY = re.compile(r"^[（(]?(?:中国|上海|北京|苏州|香港)[）)]?.{0,8}(?:有限公司|分公司|公司)$")
-_NORM_STRIP = re.compile(r"[\s\"'“”‘’《》「」『』®™·・•]")
-
-
-def norm(form: str) -> str:
-    return _NORM_STRIP.sub("", form).lower()
-
-
 def fold_units(doc: Doc) -> list[Mention]:
     """Units and subsidiaries become mentions of their parent; returns the kept mentions."""
     orgs = [m for m in doc.mentions if m.type == EntityType.ORGANIZATION and m.rule != "unit"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from functools import cache
 
 from kg import data
@@ -179,6 +180,14 @@ def quoted_span(text: str, start: int, end: int, max_len: int = 40) -> tuple[int
     if close in inner or pairs[close] in inner or "\n" in inner:
         return None
     return opening + 1, end
+
+
+_NORM_STRIP = re.compile(r"[\s\"'“”‘’《》〈〉「」『』®™·・•]")
+
+
+def norm(form: str) -> str:
+    """The form names are compared in: NFKC, lower case, no quotes, marks or spaces."""
+    return _NORM_STRIP.sub("", unicodedata.normalize("NFKC", form)).lower()
 
 
 def add_mention(doc: Doc, start: int, end: int, etype: EntityType, rule: str,
