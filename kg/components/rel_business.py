@@ -5,7 +5,7 @@ import re
 
 from kg.components.attributes import find_date
 from kg.components.lexicon import role_of
-from kg.components.relcontext import ORG, PRO, Context, M, R, find_word, group_before, make_rel, pairs, triggers
+from kg.components.relcontext import ORG, PRO, Context, M, R, find_word, group_before, make_rel, pairs, trigger_re, triggers
 from kg.model import Attrs, Relation
 
 REGULATOR_NAME = re.compile(r"药品监督管理局|药监局|药品管理局|FDA|EMA|PMDA|MHRA|NMPA|监督管理局|卫生监督局")
@@ -17,13 +17,12 @@ _PRONOUN_OWNER = re.compile(r"(?:公司|该公司|这家企业|该企业|企业|
 
 def develops(ctx: Context) -> list[Relation]:
     out = []
-    verbs = triggers("DEVELOPS", "verb")
     for pr in (m for m in ctx.mentions if m.type == PRO):
         i = pr.sentence
         s = ctx.doc.sentences[i]
         left = ctx.text(s.start, pr.start)
         verb = None
-        for m in re.finditer("|".join(map(re.escape, verbs)), left):
+        for m in trigger_re("DEVELOPS", "verb").finditer(left):
             verb = m
         owners: list[M] = []
         rule = ""

@@ -5,7 +5,7 @@ import re
 
 from kg.components.attributes import find_amount, find_date
 from kg.components.relcontext import (
-    EVT, ORG, PER, POL, Context, M, R, find_word, group_after, group_before, make_rel, pairs, triggers,
+    EVT, ORG, PER, POL, Context, M, R, find_word, group_after, group_before, make_rel, pairs, trigger_re, triggers,
 )
 from kg.model import Attrs, Relation
 
@@ -14,13 +14,12 @@ FOUNDED_KINDS = ("基金", "公司", "有限公司", "合伙企业", "有限合�
 
 def partners_with(ctx: Context) -> list[Relation]:
     out = []
-    words = triggers("PARTNERS_WITH", "partner")
     for i, s in enumerate(ctx.doc.sentences):
         orgs = ctx.of(i, ORG)
         if len(orgs) < 1:
             continue
         lead = group_after(ctx, s.start, i, max_gap=2)
-        for m in re.finditer("|".join(map(re.escape, words)), s.text):
+        for m in trigger_re("PARTNERS_WITH", "partner").finditer(s.text):
             pos = s.start + m.start()
             group = group_before(ctx, pos, i, max_gap=14)
             if len(group) < 2 and len(lead) >= 2 and not [o for o in orgs if lead[-1].end <= o.start < pos]:
@@ -60,8 +59,6 @@ def _with_partner(ctx: Context, i: int, pos: int) -> M | None:
 
 def invests_in(ctx: Context) -> list[Relation]:
     out = []
-    verbs = triggers("INVESTS_IN", "verb")
-    found = triggers("INVESTS_IN", "found")
     rounds = triggers("INVESTS_IN", "round")
     for i, s in enumerate(ctx.doc.sentences):
         orgs = ctx.of(i, ORG) + ctx.of(i, PER)
@@ -80,7 +77,7 @@ def invests_in(ctx: Context) -> list[Relation]:
                 for inv in investors:
                     out.append(make_rel(inv, R.INVESTS_IN, targets[0], ctx, i, "round", attrs))
         out += _round_led(ctx, i, attrs)
-        for m in re.finditer("|".join(map(re.escape, verbs)), s.text):
+        for m in trigger_re("INVESTS_IN", "verb").finditer(s.text):
             vpos, vend = s.start + m.start(), s.start + m.end()
             if re.match(r"(?:总监|经理|人|机构|方|者|执行|基金|公司|平台|合伙人|领域|规模|效率|热情)", s.text[m.end():]):
                 continue                      # 投资总监, 投资机构: a noun, not the verb
@@ -92,7 +89,7 @@ def invests_in(ctx: Context) -> list[Relation]:
             for inv in investors:
                 for t in targets:
                     out.append(make_rel(inv, R.INVESTS_IN, t, ctx, i, "invest", attrs))
-        for m in re.finditer("|".join(map(re.escape, found)), s.text):
+        for m in trigger_re("INVESTS_IN", "found").finditer(s.text):
             vpos, vend = s.start + m.start(), s.start + m.end()
             founders = group_before(ctx, vpos, i, max_gap=14)
             created = [o for o in group_after(ctx, vend, i, max_gap=16)
@@ -149,12 +146,11 @@ def _founded_here(ctx: Context, o: M, vend: int) -> bool:
 
 def organizes(ctx: Context) -> list[Relation]:
     out = []
-    verbs = triggers("ORGANIZES", "verb")
     for i, s in enumerate(ctx.doc.sentences):
         events = ctx.of(i, EVT)
         if not events:
             continue
-        for m in re.finditer("|".join(map(re.escape, verbs)), s.text):
+        for m in trigger_re("ORGANIZES", "verb").finditer(s.text):
             vpos = s.start + m.start()
             orgs = group_before(ctx, vpos, i, max_gap=6)
             if not orgs and ctx.text(vpos - 1, vpos) != "由":
@@ -168,12 +164,11 @@ def organizes(ctx: Context) -> list[Relation]:
 
 def issues(ctx: Context) -> list[Relation]:
     out = []
-    verbs = triggers("ISSUES", "verb")
     for i, s in enumerate(ctx.doc.sentences):
         policies = ctx.of(i, POL)
         if not policies:
             continue
-        for m in re.finditer("|".join(map(re.escape, verbs)), s.text):
+        for m in trigger_re("ISSUES", "verb").finditer(s.text):
             vpos, vend = s.start + m.start(), s.start + m.end()
             issuers = [o for o in ctx.of(i, ORG) if o.end <= vpos and vpos - o.end <= 12]
             after = [p for p in policies if p.start >= vend and p.start - vend <= 12]

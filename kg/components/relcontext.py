@@ -23,6 +23,12 @@ def triggers(relation: str, role: str) -> tuple[str, ...]:
     return tuple(sorted(set(words), key=len, reverse=True))
 
 
+@cache
+def trigger_re(relation: str, role: str) -> re.Pattern:
+    """The trigger words of (relation, role) as one pattern, longest first."""
+    return re.compile("|".join(map(re.escape, triggers(relation, role))))
+
+
 @dataclass
 class M:
     """A mention with the entity it was resolved to."""
