@@ -213,6 +213,22 @@ def _starts_cjk(s: str) -> bool:
     return bool(re.match(rf"[{CJK}]", s))
 
 
+_PHOTO_CREDIT = re.compile(r"(?<=[。！？!?）)])\s*[\u4e00-\u9fff]{2,4}\s?(?:摄|摄影|供图|/摄)\s*$", re.M)
+
+
+def strip_photo_credits(text: Text) -> Text:
+    """…展示用于无创血糖仪的芯片。王翔 摄: a credit after a caption goes."""
+    return text.sub(_PHOTO_CREDIT, "")
+
+
+_URL = re.compile(r"(?:详见|原文|链接|网址)?[:：]?\s*(?:https?://|www\.)[A-Za-z0-9._~:/?#\[\]@!$&'*+,;=%-]+")
+
+
+def drop_urls(text: Text) -> Text:
+    """Links are not prose: 详见：http://s.mrw.so/bLVW2 would read as a brand name."""
+    return text.sub(_URL, "")
+
+
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
@@ -224,7 +240,7 @@ def collapse_blank_lines(text: Text) -> Text:
 
 
 RULES: tuple[Callable[[Text], Text], ...] = (
-    normalise_newlines, drop_invisible, normalise_width, collapse_spaces,
+    normalise_newlines, drop_invisible, normalise_width, drop_urls, collapse_spaces, strip_photo_credits,
     join_cjk_spaces, split_glued_timestamps, drop_furniture, drop_spam,
     drop_repeated_paragraphs, repair_broken_lines, collapse_blank_lines,
 )

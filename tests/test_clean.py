@@ -118,3 +118,9 @@ def test_seed_003_calls_to_action_are_gone():
     _, doc = seed("003_998bc4114cecbfa7")
     for furniture in ("点击蓝字", "关注我们", "发布于", "阅读: 8", "本篇文章来源于", "分享"):
         assert furniture not in doc.text
+
+
+def test_links_and_photo_credits_are_not_prose():
+    assert apply(clean.drop_urls, "设备获批上市。 详见：http://s.mrw.so/bLVW2 下一条") == "设备获批上市。  下一条"
+    assert apply(clean.strip_photo_credits, "工作人员展示芯片。王翔 摄\n安清公司遇到难题。") == \
+        "工作人员展示芯片。\n安清公司遇到难题。"

@@ -178,9 +178,9 @@ def test_country_prefix_and_lexicon_identity_merge_forms():
 
 
 def test_distinct_long_names_sharing_a_short_form_stay_apart():
-    ents = entities("星辰集团与星辰医疗都发布了年报。星辰表示满意。")
-    assert "星辰集团" in ents and "星辰医疗" in ents
-    assert "星辰" not in ents["星辰集团"][1] and "星辰" not in ents["星辰医疗"][1]
+    ents = entities("星辰集团与星辰生物都发布了年报。星辰表示满意。")
+    assert "星辰集团" in ents and "星辰生物" in ents
+    assert "星辰" not in ents["星辰集团"][1] and "星辰" not in ents["星辰生物"][1]
 
 
 def test_units_fold_into_their_organisation():

@@ -60,7 +60,7 @@ def _inner_parent(doc: Doc, unit: Mention, orgs: list[Mention]) -> str | None:
     suffix = next((s for s in sorted(suffixes(), key=len, reverse=True)
                    if unit.text.endswith(s) and suffixes()[s] == "unit"), "")
     span = derive_org(doc, unit.start, unit.end - len(suffix))
-    if span and span[1] < unit.end:
+    if span and span[1] < unit.end - len(suffix):          # a unit names itself: 药品监管|处, not 沪小|科
         name = doc.text[span[0]:span[1]]
         doc.mentions.append(Mention(span[0], span[1], name, EntityType.ORGANIZATION, "unit-parent",
                                     doc.sentence_at(span[0])))

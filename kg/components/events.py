@@ -89,12 +89,16 @@ def _lone_week(doc: Doc, s: int, e: int) -> bool:
 
 
 def _fold_part(text: str, start: int, end: int) -> int:
-    """产业周主论坛 -> 产业周: a generic part folds into the event it belongs to."""
-    for part in PARTS:
-        core_end = end - len(part)
-        if core_end > start and text.startswith(part, core_end) \
-                and _ends_with_suffix(text[start:core_end]):
-            return core_end
+    """产业周开幕式主论坛 -> 产业周: generic parts fold into the event they belong to."""
+    folded = True
+    while folded:
+        folded = False
+        for part in PARTS:
+            core_end = end - len(part)
+            if core_end > start and text.startswith(part, core_end) and (
+                    _ends_with_suffix(text[start:core_end]) or text[start:core_end].endswith(PARTS)):
+                end, folded = core_end, True
+                break
     return end
 
 

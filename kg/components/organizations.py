@@ -29,6 +29,8 @@ ORG = EntityType.ORGANIZATION
 MAX_NAME = 24
 STEM_TAGS = ANCHOR_TAGS | {"s"}          # 东方医院: a place-like word before a strong suffix
 GENERIC_MODIFIERS = ("该", "本", "各", "多家", "相关", "知名", "著名", "大型", "综合", "专科", "定点", "公立", "人民",
+                     "技术", "管理", "咨询", "服务", "贸易", "发展", "创新", "新兴", "初创", "研发", "制药", "新成立",
+                     "农业", "工业", "商业", "产业", "行业", "实业", "信息", "网络", "文化", "传媒", "硬科技",
                      "肿瘤", "儿童", "妇幼", "中医", "医学", "科技", "生物", "医药", "医疗", "投资", "产业",
                      "民营", "国内", "国外", "海外", "本土", "外资", "头部", "龙头", "一流", "顶尖", "三甲",
                      "社区", "子", "母", "全资", "控股", "合资", "新", "老")
@@ -82,6 +84,8 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     covering = doc.tokens[idx.at(s)]
     if kind == "industry" and covering.start < s and covering.tag != "x":
         return None                                 # 生物医药: the ending is inside an ordinary word
+    if covering.start == s - 1 and doc.text[s - 1] in "多单双全总分各本该":
+        return None                                 # 多中心, 总部, 分院: a modifier and a noun, not a name
     if len(doc.text) > e and doc.text[e] in "（(" and re.match(r"[（(][A-Z]", doc.text[e:e + 2]):
         glossed = True                              # 国际药物信息协会（DIA）: an acronym names it
     else:
@@ -96,12 +100,12 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
         if further < start - 1 and _named(doc, further, s, e, kind):
             start = further                         # …临床试验与转化重点实验室
     name = doc.text[start:e]
-    if start >= s and len(name) <= e - s:
-        return None
+    if start >= s and len(name) <= e - s or e - s == 1 and len(name) < 3:
+        return None                                 # 进院: one character of ending needs a longer name
     if e - s == 1 and covering.start < s and tags.get(covering.text, "x") not in ("nt", "ns", "nz", "j", "x"):
         return None                                 # 全部, 总部, 干部: an ordinary word
-    if is_generic(doc.text[start:s]):
-        return None                                 # AI制药
+    if is_generic(doc.text[start:s]) or doc.text.startswith(_GENERIC_OPENINGS, start):
+        return None                                 # AI制药, 高水平研究型大学
     if kind == "unit" or _named(doc, start, s, e, kind) or glossed or tags.get(name) in ("nt", "nz") \
             or _founded(doc, start):
         return start
@@ -120,6 +124,11 @@ def _founded(doc: Doc, start: int) -> bool:
 _JOINT_NAME_ENDINGS = {"重点实验室", "实验室", "研究中心", "中心", "研究院", "研究所", "基地", "平台"}
 
 
+# Openings of descriptions, not names: 高水平研究型大学, 新型研发机构
+_GENERIC_OPENINGS = ("高水平", "一流", "世界一流", "国际一流", "研究型", "新型", "重点", "全国重点", "国家级",
+                     "市级", "区级", "省级", "龙头", "领军", "头部", "创新型", "平台型")
+
+
 def _named(doc: Doc, start: int, s: int, e: int, kind: str) -> bool:
     if kind == "industry":
         return _proper_stem(doc, start, s) or _word_brand(doc, start, s, e)
@@ -132,6 +141,11 @@ def _named(doc: Doc, start: int, s: int, e: int, kind: str) -> bool:
 COMPANY_ENDINGS = {"集团", "公司", "有限公司", "股份有限公司", "控股", "资本", "创投", "证券", "银行", "基金"}
 
 
+# Endings that turn ordinary words into ordinary phrases (精准医疗, 智慧医疗, 整体医疗):
+# a company named with one ordinary word needs another ending.
+PHRASE_ENDINGS = ("医疗", "医药", "科技", "智能", "健康", "技术", "服务")
+
+
 def _word_brand(doc: Doc, start: int, s: int, e: int) -> bool:
     """星辰生物, 蓝鲸资本: a company named with one ordinary word, when the name
     is not the start of a longer phrase (海洋生物多样性, 生物医药产业)."""
@@ -140,6 +154,8 @@ def _word_brand(doc: Doc, start: int, s: int, e: int) -> bool:
     if len(toks) != 1 or toks[0].start != start:
         return False
     word = toks[0]
+    if doc.text[s:e] in PHRASE_ENDINGS and word.tag not in ("x", "nr", "nrt", "nrfg"):
+        return False
     if word.tag in ("p", "c", "u", "uj", "ul", "d", "r", "v", "m", "q", "f", "y", "e", "o", "punct", "eng",
                     "a", "ad", "an", "t", "vn", "b", "l", "i") \
             or not 2 <= len(word.text) <= 3:
@@ -196,9 +212,10 @@ def derive_org(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
         suffix = next((s for s in sorted(suffixes(), key=len, reverse=True) if doc.text.endswith(s, left, end)
                        and end - len(s) - left >= 2), "")
         stem_end = end - len(suffix)
-        if end - left >= 2 and (has_anchor(doc, left, end) or _proper_stem(doc, left, stem_end)
-                                or suffix and _word_brand(doc, left, stem_end, end)):
-            return left, end
+        if end - left >= 2 and (_proper_stem(doc, left, stem_end) and stem_end > left
+                                or suffix and (_word_brand(doc, left, stem_end, end)
+                                               or has_anchor(doc, left, stem_end))):
+            return left, end                  # 深度制耀, 伦敦医疗城, 和铂医药; not 华东大区销售
         return None
     stop = toks[0].end
     for t in toks[1:]:
@@ -261,13 +278,16 @@ def _name_like(doc: Doc, a: int, b: int, listed: bool = False) -> bool:
     an organisation category (驯鹿、复星凯特等…企业) a plain noun may be a name."""
     name = doc.text[a:b]
     tags = word_tags()
-    if name in CATEGORY_NOUNS or is_generic(name) or name in generic_places() or name in suffixes():
-        return False
+    if name in CATEGORY_NOUNS or is_generic(name) or name in generic_places() or name in suffixes() \
+            or name.endswith(("企业", "药企", "机构", "人员", "团队", "巨头", "伙伴", "厂商", "专家", "学者")):
+        return False                          # 世界级药企, 创业团队: a kind of actor, not a name
     if any(w in name for w in ("、", "，", "的")):
         return False
     if name in tags and tags[name] not in ("nt", "nz", "nr", "nrt", "j"):
         return listed and tags[name] == "n"
-    return listed or has_anchor(doc, a, b) or not any(t in tags for t in (name[:2], name[-2:]))
+    if listed and (_proper_stem(doc, a, b) or name.endswith(tuple(suffixes()))):
+        return True                          # 天泽云泰, 阶梯医疗; not 全球服务
+    return has_anchor(doc, a, b) and not all(t in tags for t in (name[:2], name[-2:]))
 
 
 def find_alongside(doc: Doc, orgs: list[Mention]) -> list[tuple[int, int]]:
@@ -345,6 +365,8 @@ def make_organizations():
             found.append((a, b, "unit" if kind == "unit" else "suffix"))
         for p in persons:
             for link in apposition.chain(doc, p, 0):
+                if link.kind != "work":
+                    continue                   # 诺贝尔奖得主, 院士: an honour names no employer
                 a, b = link.org_start, link.org_end
                 if b - a < 2 or any(x[0] >= a and x[1] <= b for x in found) \
                         or apposition.org_in_segment(doc, a, b, orgs):

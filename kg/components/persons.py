@@ -156,9 +156,7 @@ def find_post_titled(text: str) -> list[tuple[int, int]]:
                 start = end - n
                 if start < 0 or not all(CJK_RE.match(c) for c in text[start:end]):
                     continue
-                if text[start] in single and plausible(text[start:end]) \
-                        and (n == 2 or text[end - 2] not in single
-                             or start == 0 or not CJK_RE.match(text[start - 1])):
+                if text[start] in single and plausible(text[start:end]):   # most names have three
                     out.append((start, end))
                     break
     return out

@@ -23,7 +23,8 @@ NOT_POLICY = ("白皮书", "蓝皮书", "报告", "年鉴", "指数", "榜单", 
 UNQUOTED_ENDINGS = ("制度", "试点", "行动计划", "新政", "监管机制", "专项资金", "条例", "若干措施",
                     "实施方案", "行动方案", "发展规划")
 _DRAFT = re.compile(r"[（(](?:草案|征求意见稿|试行|修订|修订草案|\d{4}.{0,8})[）)]$")
-_LEADING_VERBS = ("试点", "推行", "实施", "落实", "建立", "完善", "探索", "推进", "深化", "出台", "发布", "印发", "通过")
+_LEADING_VERBS = ("试点", "推行", "实施", "落实", "建立", "完善", "健全", "探索", "推进", "深化", "出台", "发布", "印发", "通过",
+                  "开展", "开始", "启动", "参与", "纳入", "作为")
 _MAY_FOLLOW = ("项目", "工作", "的", "和", "与", "及", "等", "在", "为", "是", "已", "将", "也", "落地", "实施")
 _GENERIC_START = ("该", "这", "此", "相关", "一系列", "各类", "有关", "上述", "多项", "一批", "新", "本")
 
@@ -62,8 +63,10 @@ def find_unquoted(doc: Doc) -> list[tuple[int, int]]:
                                   or doc.text.startswith(("研究", "建设", "体系", "创新"), e)):
             continue                                   # 制度型开放, 管理制度研究: not the end of a name
         start = trace_left(doc, s, 20, verbs_ok=True)
-        while any(doc.text.startswith(v, start) and start + len(v) < s for v in _LEADING_VERBS):
-            start += next(len(v) for v in _LEADING_VERBS if doc.text.startswith(v, start))
+        for v in _LEADING_VERBS:             # 上海开始探索…便利化试点: the name starts after the verb
+            cut = doc.text.rfind(v, start, s)
+            if cut >= 0:
+                start = max(start, cut + len(v))
         name = doc.text[start:e]
         if s - start >= 4 and is_policy_name(name) and "《" not in name and "“" not in name:
             out.append((start, e))

@@ -50,8 +50,8 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
         s, e = m.span()
         kind = endings()[m.group(0).rstrip("αβγ")]
         if e < len(doc.text) and re.match(r"[\u4e00-\u9fff]", doc.text[e]) and e not in idx.ends \
-                and kind != "inn":
-            continue
+                and not (kind == "inn" and ending_re().match(doc.text, e)):
+            continue                                  # 地平仪, 头孢菌: the ending runs on into a word
         covering = doc.tokens[idx.at(s)] if doc.tokens else None
         if kind == "dosage" and covering and covering.start < s and covering.tag not in ("x", "eng"):
             continue                                  # 芯片, 图片: the ending is part of a common word

@@ -26,9 +26,9 @@ STOP_TAGS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "rr", "rz",
 NAME_PUNCT = set("·-（）()&.")
 # Prepositions that never begin a name; jieba's HMM sometimes glues one to
 # the name after it (由联影, 当英国), so a traced name sheds them.
-NEVER_FIRST = set("由当在对从向被将把据让使于经自至给跟同且而则但及与或即如去")
+NEVER_FIRST = set("由当在对从向被将把据让使于经自至给跟同且而则但及与或即如去这那是其")
 NATIONAL = ("国际", "世界", "全国", "中华", "国家", "中国", "全球", "亚洲", "欧洲", "亚太")
-QUANTITY = re.compile(r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两几数多]+)[多余]?[个只家支项款种位亿万元笔批所名部]")
+QUANTITY = re.compile(r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两几数多]+)[多余]?[个只家支项款种位亿万元笔批所名部大]")
 
 
 @cache
@@ -123,7 +123,8 @@ def trace_left(doc: Doc, start: int, max_len: int, floor: int = 0, verbs_ok: boo
     first = doc.tokens[idx.at(left)] if doc.tokens else None
     if first is not None and first.tag == "x" and first.start == left and left < start - 1:
         if doc.text[left] in NEVER_FIRST:
-            left += 1                  # jieba glued a preposition to the name: 由联影医疗
+            while left < min(first.end, start - 1) and doc.text[left] in NEVER_FIRST:
+                left += 1              # jieba glued a preposition to the name: 由联影医疗, 这是…
         else:
             glued = next((w for w in boundary_words() if len(w) > 1 and first.text.startswith(w)
                           and len(first.text) > len(w)), None)
