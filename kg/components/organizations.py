@@ -71,6 +71,15 @@ def find_suffixed(doc: Doc) -> list[tuple[int, int, str]]:
     return out
 
 
+def _phrase_continues(doc: Doc, e: int) -> bool:
+    """Does a noun follow that makes name+ending part of a longer phrase (not a title)?"""
+    if e >= len(doc.text) or doc.text.startswith(tuple(titles()), e):
+        return False
+    after = doc.tokens[token_index(doc).at(e)]
+    return after.start == e and after.tag in ("n", "vn", "nz") and len(after.text) > 1 \
+        and after.text not in suffixes() and not re.match(r"(?:[A-Z]\+?)?轮|股份|团队", after.text)
+
+
 def _title_follows(doc: Doc, e: int) -> bool:
     """医院院长 is one jieba word: the ending is real when a title completes the word."""
     tok = doc.tokens[token_index(doc).at(e)]
@@ -99,7 +108,12 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
         further = trace_left(doc, start - 1, MAX_NAME - (e - start), verbs_ok=True)
         if further < start - 1 and _named(doc, further, s, e, kind):
             start = further                         # …临床试验与转化重点实验室
+    cut = max(doc.text.rfind("是", start, s), doc.text.rfind("的", start, s))
+    if cut >= 0:
+        start = cut + 1                             # 同路链是同济大学: a copula glued into a word
     name = doc.text[start:e]
+    if kind == "industry" and _phrase_continues(doc, e):
+        return None                                 # 国家科技重大专项: the ending starts a longer phrase
     if start >= s and len(name) <= e - s or e - s == 1 and len(name) < 3:
         return None                                 # 进院: one character of ending needs a longer name
     if e - s == 1 and covering.start < s and tags.get(covering.text, "x") not in ("nt", "ns", "nz", "j", "x"):

@@ -112,6 +112,8 @@ def plausible(name: str, strict: bool = True) -> bool:
         return False
     if (word_tags().get(name) or "").startswith("nr"):
         return True
+    if len(name) == 3 and word_tags().get(name[:2]) in ("v", "d", "a", "c", "p", "ad", "vd"):
+        return False                    # 展现了: a verb and a particle
     given = word_tags().get(name[1:])
     if len(name) == 2 and given in ("p", "c", "u", "uj", "ul", "ad") or (
             name[0] in WEAK_SURNAMES and given is not None and not given.startswith("nr")):
