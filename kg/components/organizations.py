@@ -112,6 +112,8 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     if cut >= 0:
         start = cut + 1                             # 同路链是同济大学: a copula glued into a word
     name = doc.text[start:e]
+    if name.endswith("子基金") and not _proper_stem(doc, start, e - 3):
+        return None                                 # 投决生物医药子基金: sub-funds without a name
     if kind == "industry" and _phrase_continues(doc, e):
         return None                                 # 国家科技重大专项: the ending starts a longer phrase
     if start >= s and len(name) <= e - s or e - s == 1 and len(name) < 3:
@@ -284,6 +286,7 @@ def _list_items(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
 
 
 CATEGORY_NOUNS = frozenset(LIST_HEADS) | {"医院", "大学", "院所", "科研院所", "政府", "部门", "园区", "高校",
+                                          "保险", "券商", "信托", "基金公司", "银行业", "投行", "创投",
                                           "科研机构", "医疗机构", "企业家", "专家", "学者", "患者"}
 
 

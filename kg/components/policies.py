@@ -47,6 +47,8 @@ def find_titled(doc: Doc) -> list[tuple[int, int]]:
         a, b = m.span(group)
         name = doc.text[a:b]
         if is_policy_name(name):
+            if group == 2 and re.search(r"[，,。、的]", name):
+                continue                             # a quoted remark, not a named policy
             if group == 2 and not re.search(r"(?:计划|方案|行动|政策|措施|制度|试点|规划|条例|办法|意见|机制|新政)$",
                                              _DRAFT.sub("", name)):
                 continue

@@ -26,7 +26,7 @@ STOP_TAGS = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "rr", "rz",
 NAME_PUNCT = set("·-（）()&.")
 # Prepositions that never begin a name; jieba's HMM sometimes glues one to
 # the name after it (由联影, 当英国), so a traced name sheds them.
-NEVER_FIRST = set("由当在对从向被将把据让使于经自至给跟同且而则但及与或即如去这那是其")
+NEVER_FIRST = set("由当在对从向被将把据让使于经自至给跟同且而则但及与或即如去这那是其以")
 NATIONAL = ("国际", "世界", "全国", "中华", "国家", "中国", "全球", "亚洲", "欧洲", "亚太")
 QUANTITY = re.compile(r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两几数多]+)[多余]?[个只家支项款种位亿万元笔批所名部大]")
 
@@ -116,6 +116,9 @@ def trace_left(doc: Doc, start: int, max_len: int, floor: int = 0, verbs_ok: boo
             pass                                   # 拜耳Co.Lab 共创平台
         elif tok.text == "和" and (i == 0 or doc.tokens[i - 1].tag in ("punct", "space")):
             pass                                   # （和元生物、…: a name may begin with 和 after a break
+        elif tok.tag == "x" and len(tok.text) > 1 and tok.text[0] in NEVER_FIRST:
+            left = tok.start + 1                   # 如布|地奈德: the name starts after the glued 如
+            break
         elif not can_be_in_name(tok, verbs_ok):
             break
         left = tok.start
