@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from kg.components.attributes import find_amount, find_date
 from kg.components.relcontext import (
@@ -59,7 +60,6 @@ def _with_partner(ctx: Context, i: int, pos: int) -> M | None:
 
 def invests_in(ctx: Context) -> list[Relation]:
     out = []
-    rounds = triggers("INVESTS_IN", "round")
     for i, s in enumerate(ctx.doc.sentences):
         orgs = ctx.of(i, ORG) + ctx.of(i, PER)
         if len(orgs) < 2:
@@ -69,7 +69,7 @@ def invests_in(ctx: Context) -> list[Relation]:
         if amount:
             attrs.amount, attrs.currency, attrs.amount_text = amount
         # 在博睿康D轮融资中，…孚腾资本联合领投
-        for m in re.finditer(r"在(.{2,20}?)(?:的)?[^，。]{0,8}?(?:" + "|".join(map(re.escape, rounds)) + r")中[，,]", s.text):
+        for m in _round_re().finditer(s.text):
             targets = [o for o in ctx.of(i, ORG) if s.start + m.start(1) <= o.start < s.start + m.end(1)]
             lead = find_word(s.text, ("领投", "投资", "参投", "跟投"), m.end())
             if targets and lead:
@@ -101,6 +101,13 @@ def invests_in(ctx: Context) -> list[Relation]:
                 if len(founders) > 1:
                     out += pairs(founders, ctx, i, "co-found")
     return out
+
+
+@cache
+def _round_re() -> re.Pattern:
+    """在博睿康D轮融资中，: the company whose round it is."""
+    rounds = "|".join(map(re.escape, triggers("INVESTS_IN", "round")))
+    return re.compile(rf"在(.{{2,20}}?)(?:的)?[^，。]{{0,8}}?(?:{rounds})中[，,]")
 
 
 _RAISED = re.compile(r"^(?:宣布)?(?:完成|获得|获)(?:了)?[^，。；]{0,16}?融资")

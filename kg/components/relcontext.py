@@ -119,7 +119,12 @@ def make_rel(head: M, rtype: RelationType, tail: M, ctx: Context, sentence: int,
 def find_word(text: str, words: tuple[str, ...], start: int = 0, end: int | None = None) -> re.Match | None:
     if not words:
         return None
-    return re.compile("|".join(re.escape(w) for w in words)).search(text, start, len(text) if end is None else end)
+    return _alternation(words).search(text, start, len(text) if end is None else end)
+
+
+@cache
+def _alternation(words: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(re.escape(w) for w in words))
 
 
 def pairs(group: list[M], ctx: Context, sentence: int, rule: str) -> list[Relation]:
