@@ -43,11 +43,6 @@ def extract(article: Article) -> Extraction:
     return to_extraction(pipeline()(clean_article(article)))
 
 
-def extract_doc(article: Article) -> Doc:
-    """Like extract, but return the annotated Doc (for inspection and tests)."""
-    return pipeline()(clean_article(article))
-
-
 Reporter = Callable[[KgError], None]
 
 

@@ -8,7 +8,7 @@ checks that every requirement is assigned upstream.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from kg.errors import ComponentError, KgError
@@ -61,10 +61,6 @@ class Pipeline:
     def __init__(self, steps: list[tuple[str, ComponentFn]]):
         self.steps = steps
 
-    @property
-    def names(self) -> list[str]:
-        return [name for name, _ in self.steps]
-
     def __call__(self, doc: Doc) -> Doc:
         for name, fn in self.steps:
             try:
@@ -77,10 +73,6 @@ class Pipeline:
                 raise ComponentError(doc.article.id, name, f"returned {type(result).__name__}, not Doc")
             doc = result
         return doc
-
-    def pipe(self, docs: Iterable[Doc]) -> Iterator[Doc]:
-        for doc in docs:
-            yield self(doc)
 
 
 def build_pipeline(names: Iterable[str] = DEFAULT_PIPELINE) -> Pipeline:

@@ -6,7 +6,7 @@ from functools import cache
 
 from kg.components.attributes import find_amount, find_date
 from kg.components.relcontext import (
-    EVT, ORG, PER, POL, Context, M, R, find_word, group_after, group_before, make_rel, pairs, trigger_re, triggers,
+    EVT, ORG, PER, POL, Context, M, R, find_word, group_after, group_before, make_rel, pairs, trigger_hits, trigger_re, triggers,
 )
 from kg.model import Attrs, Relation
 
@@ -153,33 +153,22 @@ def _founded_here(ctx: Context, o: M, vend: int) -> bool:
 
 def organizes(ctx: Context) -> list[Relation]:
     out = []
-    for i, s in enumerate(ctx.doc.sentences):
-        events = ctx.of(i, EVT)
-        if not events:
-            continue
-        for m in trigger_re("ORGANIZES", "verb").finditer(s.text):
-            vpos = s.start + m.start()
-            orgs = group_before(ctx, vpos, i, max_gap=6)
-            if not orgs and ctx.text(vpos - 1, vpos) != "由":
-                by = [o for o in ctx.of(i, ORG) if o.end <= vpos and "由" in ctx.text(o.start - 2, o.start)]
-                orgs = by[-1:] if by else []
-            ev = [e for e in events if e.start >= vpos] or events
-            for o in orgs:
-                out.append(make_rel(o, R.ORGANIZES, ev[0], ctx, i, "organize"))
+    for i, vpos, _, events in trigger_hits(ctx, "ORGANIZES", "verb", EVT):
+        orgs = group_before(ctx, vpos, i, max_gap=6)
+        if not orgs and ctx.text(vpos - 1, vpos) != "由":
+            by = [o for o in ctx.of(i, ORG) if o.end <= vpos and "由" in ctx.text(o.start - 2, o.start)]
+            orgs = by[-1:]
+        ev = [e for e in events if e.start >= vpos] or events
+        out += [make_rel(o, R.ORGANIZES, ev[0], ctx, i, "organize") for o in orgs]
     return out
 
 
 def issues(ctx: Context) -> list[Relation]:
     out = []
-    for i, s in enumerate(ctx.doc.sentences):
-        policies = ctx.of(i, POL)
-        if not policies:
-            continue
-        for m in trigger_re("ISSUES", "verb").finditer(s.text):
-            vpos, vend = s.start + m.start(), s.start + m.end()
-            issuers = [o for o in ctx.of(i, ORG) if o.end <= vpos and vpos - o.end <= 12]
-            after = [p for p in policies if p.start >= vend and p.start - vend <= 12]
-            if issuers and after:
-                out.append(make_rel(issuers[-1], R.ISSUES, after[0], ctx, i, "issue",
-                                Attrs(date=find_date(s.text, ctx.doc.article.date))))
+    for i, vpos, vend, policies in trigger_hits(ctx, "ISSUES", "verb", POL):
+        issuers = [o for o in ctx.of(i, ORG) if o.end <= vpos and vpos - o.end <= 12]
+        after = [p for p in policies if p.start >= vend and p.start - vend <= 12]
+        if issuers and after:
+            when = find_date(ctx.sentence_text(i), ctx.doc.article.date)
+            out.append(make_rel(issuers[-1], R.ISSUES, after[0], ctx, i, "issue", Attrs(date=when)))
     return out

@@ -29,6 +29,16 @@ def trigger_re(relation: str, role: str) -> re.Pattern:
     return re.compile("|".join(map(re.escape, triggers(relation, role))))
 
 
+def trigger_hits(ctx: "Context", relation: str, role: str, etype: EntityType):
+    """(sentence, trigger start, trigger end, mentions of `etype` there) for every
+    trigger word in a sentence that names something of `etype`."""
+    for i, s in enumerate(ctx.doc.sentences):
+        targets = ctx.of(i, etype)
+        if targets:
+            for m in trigger_re(relation, role).finditer(s.text):
+                yield i, s.start + m.start(), s.start + m.end(), targets
+
+
 @dataclass
 class M:
     """A mention with the entity it was resolved to."""
