@@ -60,10 +60,9 @@ def _find(*names: str) -> Path | None:
 
 
 def _doc_for(text: str):
-    from kg.clean import clean_article
-    from kg.extract import pipeline
+    from kg.extraction.extractor import run
     from kg.model import Article
-    return pipeline()(clean_article(Article(id="x", title="", text=text)))
+    return run(Article(id="x", title="", text=text))
 
 
 def _prf(tp: int, pred: int, gold: int) -> tuple[float, float, float]:

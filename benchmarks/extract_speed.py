@@ -28,7 +28,7 @@ def main(argv=None) -> dict:
 
     import jieba
     jieba.setLogLevel(logging.WARNING)
-    from kg.extract import extract_all, pipeline
+    from kg.extraction.extractor import extract_all, pipeline
 
     texts = [a.text for a in corpus_articles(args.articles)]
     chars = sum(len(t) for t in texts)

@@ -37,7 +37,7 @@ def extractions(n: int) -> list:
     from kg.model import Extraction
     cache = Path(tempfile.gettempdir()) / f"kg-load-speed-{os.getuid()}" / f"news2018-{n}.jsonl"
     if not cache.exists():
-        from kg.extract import extract_all
+        from kg.extraction.extractor import extract_all
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(".part")
         with partial.open("w", encoding="utf-8") as out:
@@ -52,11 +52,11 @@ def naive_load(store, batch: list) -> None:
     """The baseline: kg's rows and statements, but one row per statement and one
     transaction per statement (what a loop of session.run(MERGE …) does)."""
     from kg.resolve import Resolver
-    from kg.store.load import writes
+    from kg.store.load import write_statements
     store.ensure_schema()
     resolver = Resolver()
     for ex in batch:
-        for query, params in writes([resolver.rows(ex)]):
+        for query, params in write_statements([resolver.rows(ex)]):
             for row in params["rows"]:
                 store.execute([(query, {"rows": [row]})])
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kg import data
-from kg.model import Article, Doc
+from kg.model import Article
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TERMINAL = "。！？!?；;…"                       # a sentence ends here
@@ -274,7 +274,15 @@ def find_title(body: str) -> str:
     return first[:m.start()] if m and m.start() >= 4 else first[:_HEADLINE_MAX]
 
 
-def clean_article(article: Article) -> Doc:
+@dataclass
+class CleanArticle:
+    """An article's clean text (title first) and, per character, its raw offset (-1: inserted)."""
+    article: Article
+    text: str
+    offsets: list[int]
+
+
+def clean_article(article: Article) -> CleanArticle:
     """Clean the article body; the title leads the text extraction reads."""
     body = clean_text(article.text)
     title_text = clean_text(article.title).s.replace("\n", " ") if article.title else ""
@@ -285,7 +293,7 @@ def clean_article(article: Article) -> Doc:
     else:
         text = body
     article.title = title
-    return Doc(article=article, text=text.s, offsets=text.pos)
+    return CleanArticle(article=article, text=text.s, offsets=text.pos)
 
 
 def sha256(text: str) -> str:

@@ -32,7 +32,7 @@ class Problems:
         return 1 if self.errors else 0
 
 
-class Counter:
+class ProgressLine:
     """Progress on stderr: a live count on a terminal, nothing in a pipe or log."""
 
     def __init__(self, what: str):
@@ -99,17 +99,15 @@ def extract(paths, fmt, output, workers):
     \b
         kg extract seeds --format jsonl -o seeds.jsonl
 
-    Python: kg.extract.extract_all(kg.sources.read(paths), on_error)
+    Python: kg.extract(paths, on_error)
     """
-    from kg import output as out
-    from kg.extract import extract_all
-    from kg.sources import read
+    from kg import api, output as out
 
     problems = Problems()
-    results = extract_all(read(paths, on_error=problems), on_error=problems, workers=workers)
+    results = api.extract(paths, on_error=problems, workers=workers)
     if fmt == "jsonl":
         for ex in results:
-            output.write(json.dumps(ex.to_json(), ensure_ascii=False) + "\n")
+            output.write(json.dumps(ex.to_json(), ensure_ascii=False, allow_nan=False) + "\n")
     else:
         out.write_rows(out.extraction_rows(results), "table", output)
     output.flush()
@@ -159,28 +157,28 @@ def load(paths, store_uri, batch_size, workers):
         kg load seeds
         kg load new/ --store bolt://localhost:7687
 
-    Python: kg.store.load.load_paths(paths, store, on_error)
+    Python: kg.load(paths, store, on_error)
     """
-    from kg.store.load import load_paths
+    from kg import api
 
     problems = Problems()
     with _open(store_uri) as store:
         click.echo(f"Loading into {store.describe()}", err=True)
-        progress = Counter("articles")
-        report = load_paths(paths, store, on_error=problems, batch_size=batch_size,
-                            workers=workers, progress=progress)
+        progress = ProgressLine("articles")
+        report = api.load(paths, store, on_error=problems, batch_size=batch_size,
+                          workers=workers, progress=progress)
         progress.done()
     _echo_report(report)
     sys.exit(problems.exit_code())
 
 
 def _echo_report(report) -> None:
-    d = report.as_dict()
-    a, n, r = d["articles"], d["nodes"], d["relationships"]
-    click.echo(f"articles: {a['new']} new, {a['changed']} changed, {a['unchanged']} unchanged, "
-               f"{a['rejected']} rejected")
-    click.echo(f"nodes: {n['created']} created, {n['updated']} updated, {n['deleted']} deleted")
-    click.echo(f"relationships: {r['created']} created, {r['updated']} updated, {r['deleted']} deleted")
+    c = report.counters
+    click.echo(f"articles: {report.articles_new} new, {report.articles_changed} changed, "
+               f"{report.articles_unchanged} unchanged, {report.articles_rejected} rejected")
+    click.echo(f"nodes: {c.nodes_created} created, {report.nodes_updated} updated, {c.nodes_deleted} deleted")
+    click.echo(f"relationships: {c.relationships_created} created, {report.relationships_updated} updated, "
+               f"{c.relationships_deleted} deleted")
     for line in report.rows_rejected[:20]:
         click.echo(f"kg: rejected: {line}", err=True)
     if len(report.rows_rejected) > 20:
@@ -354,21 +352,21 @@ def demo(path, store_uri, workers):
     """
     from kg import output
     from kg.query import library, run_query
-    from kg.store.load import load_paths
+    from kg import api
+    from kg.store import reads
     from kg.viz import build_view, render_html
 
     problems = Problems()
     with _open(store_uri) as store:
         click.echo(f"1. kg load {path}  ({store.describe()})")
-        _echo_report(load_paths([path], store, on_error=problems, workers=workers))
+        _echo_report(api.load([path], store, on_error=problems, workers=workers))
         for name in ("top_mentioned", "approvals"):
             click.echo(f"\n2. kg query {name}  ({library()[name].description})")
             output.write_rows(run_query(store, library()[name])[:10], "table")
-        top = store.run("MATCH (a:Article)-[m:MENTIONS]->(o:Organization) RETURN o.name AS name, "
-                        "sum(m.count) AS n ORDER BY n DESC, name LIMIT 1")
-        view = build_view(store, center=top[0]["name"] if top else None, depth=2)
+        top = reads.most_mentioned_organization(store)
+        view = build_view(store, center=top, depth=2)
     page = render_html(view, "viz/demo.html")
-    click.echo(f"\n3. kg viz --center {top[0]['name'] if top else ''} --depth 2 -o {page}")
+    click.echo(f"\n3. kg viz --center {top or ''} --depth 2 -o {page}")
     click.echo(f"   {view.summary()}: open {page.resolve().as_uri()}")
     sys.exit(problems.exit_code())
 

@@ -36,5 +36,22 @@ class StoreBusy(StoreError):
     """Another process holds the store's write lock."""
 
 
+class WriteFailed(StoreError):
+    """The store refused what a write statement asked of it (a value, a constraint), as
+    opposed to being unreachable: the loader isolates the article that caused it."""
+
+
+class LoadError(KgError):
+    """One article could not be written; the others were."""
+
+    def __init__(self, where: str, problem: str):
+        self.where, self.problem = where, problem
+        super().__init__(f"{where}: {problem}")
+
+
 class QueryError(KgError):
     """A library query is unknown, malformed, or failed."""
+
+
+class QueryTimeout(QueryError):
+    """A read ran past its time limit and the server stopped it."""

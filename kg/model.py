@@ -1,11 +1,12 @@
 """The dataclasses that travel between stages, and the closed schema.
 
-sources -> Article -> clean -> Doc (text + offsets) -> pipeline components add
-sentences, mentions, entities, relations -> Extraction (the `kg extract` JSONL
-contract) -> resolve/store.  Nothing here does I/O.
+sources -> Article -> clean -> extract (a Doc annotated by pipeline components,
+kg.extraction.doc) -> Extraction (the `kg extract` JSONL contract) -> resolve ->
+store.  Nothing here does I/O.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
@@ -52,6 +53,13 @@ def schema_allows(rel: RelationType, head: EntityType, tail: EntityType) -> bool
     return head in heads and tail in tails
 
 
+def fact_key(head: str, rel: RelationType, tail: str) -> tuple[str, RelationType, str]:
+    """One key per fact: a symmetric relation's two ends in sorted order."""
+    if rel in SYMMETRIC and tail < head:
+        head, tail = tail, head
+    return head, rel, tail
+
+
 @dataclass
 class Article:
     """One article as read from a source, before cleaning."""
@@ -68,21 +76,6 @@ class Article:
     def where(self) -> str:
         """`path` or `path:record`, for error messages."""
         return self.path if self.record is None else f"{self.path}:{self.record}"
-
-
-@dataclass
-class Sentence:
-    start: int
-    end: int
-    text: str
-
-
-@dataclass
-class Token:
-    start: int
-    end: int
-    text: str
-    tag: str                         # jieba dictionary part of speech; "x" when unknown
 
 
 @dataclass
@@ -133,39 +126,6 @@ class Relation:
 
 
 @dataclass
-class Doc:
-    """One article under extraction: clean text plus everything components add."""
-    article: Article
-    text: str
-    offsets: list[int] = field(default_factory=list)   # Doc.text index -> raw index (-1: title)
-    sentences: list[Sentence] = field(default_factory=list)
-    tokens: list[Token] = field(default_factory=list)
-    mentions: list[Mention] = field(default_factory=list)
-    aliases: list[tuple[str, str]] = field(default_factory=list)   # (full form, alias)
-    entities: list[Entity] = field(default_factory=list)
-    relations: list[Relation] = field(default_factory=list)
-
-    def raw_span(self, start: int, end: int) -> tuple[int, int]:
-        """Where clean text [start, end) came from in the raw input ((-1, -1) if inserted)."""
-        inside = [p for p in self.offsets[start:end] if p >= 0]
-        return (inside[0], inside[-1] + 1) if inside else (-1, -1)
-
-    def sentence_at(self, pos: int) -> int:
-        """Index of the sentence holding character `pos` (binary search)."""
-        lo, hi = 0, len(self.sentences) - 1
-        while lo <= hi:
-            mid = (lo + hi) // 2
-            s = self.sentences[mid]
-            if pos < s.start:
-                hi = mid - 1
-            elif pos >= s.end:
-                lo = mid + 1
-            else:
-                return mid
-        return -1
-
-
-@dataclass
 class Extraction:
     """What `kg extract` emits per article and `kg load` consumes."""
     doc_id: str
@@ -177,6 +137,7 @@ class Extraction:
     entities: list[Entity]
     relations: list[Relation]
     sentences: list[str] = field(default_factory=list)
+    where: str = field(default="", compare=False)   # file[:record] it came from, for messages; not output
 
     def to_json(self) -> dict:
         return {
@@ -196,18 +157,107 @@ class Extraction:
 
     @classmethod
     def from_json(cls, obj: dict) -> "Extraction":
-        """Inverse of to_json; raises KeyError/ValueError on a malformed record."""
-        entities = [
-            Entity(name=e["name"], type=EntityType(e["type"]), aliases=list(e.get("aliases") or []),
-                   mentions=[Mention(m["start"], m["end"], "", EntityType(e["type"]),
-                                     sentence=m.get("sentence", -1))
-                             for m in e.get("mentions") or []])
-            for e in obj["entities"]]
-        relations = [
-            Relation(head=r["head"], type=RelationType(r["type"]), tail=r["tail"],
-                     sentence=r.get("sentence", -1), evidence=r.get("evidence", ""),
-                     attrs=Attrs(**(r.get("attrs") or {})))
-            for r in obj.get("relations") or []]
-        return cls(doc_id=str(obj["doc_id"]), title=obj.get("title") or "", date=obj.get("date"),
-                   source=obj.get("source"), url=obj.get("url"), sha256=obj["sha256"],
+        """Inverse of to_json, checking every field's type first: a malformed record raises
+        ValueError naming the field (`entities[3].name: expected a string, got int`)."""
+        rec = _Fields(obj, "")
+        entities = []
+        for e in rec.items("entities", required=True):
+            etype = e.enum("type", EntityType)
+            mentions = [Mention(m.int("start"), m.int("end"), "", etype, sentence=m.int("sentence", -1))
+                        for m in e.items("mentions")]
+            entities.append(Entity(name=e.text("name", required=True), type=etype,
+                                   aliases=e.texts("aliases"), mentions=mentions))
+        relations = []
+        for r in rec.items("relations"):
+            a = r.sub("attrs")
+            attrs = Attrs(amount=a.number("amount"), currency=a.text("currency"),
+                          amount_text=a.text("amount_text"), date=a.text("date"), title=a.text("title"))
+            a.no_other_keys(("amount", "currency", "amount_text", "date", "title"))
+            relations.append(Relation(head=r.text("head", required=True), type=r.enum("type", RelationType),
+                                      tail=r.text("tail", required=True), sentence=r.int("sentence", -1),
+                                      evidence=r.text("evidence") or "", attrs=attrs))
+        doc_id = rec.text("doc_id", required=True, numbers=True)
+        return cls(doc_id=doc_id, title=rec.text("title") or "", date=rec.text("date"),
+                   source=rec.text("source"), url=rec.text("url"), sha256=rec.text("sha256", required=True),
                    entities=entities, relations=relations)
+
+
+class _Fields:
+    """Typed access to one JSON object's fields, naming the field's path when a value is wrong."""
+
+    def __init__(self, obj, path: str):
+        if not isinstance(obj, dict):
+            raise ValueError(f"{path or 'record'}: expected an object, got {_kind(obj)}")
+        self.obj, self.path = obj, path
+
+    def _at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def _get(self, key: str, required: bool):
+        value = self.obj.get(key)
+        if value is None and required:
+            raise ValueError(f"{self._at(key)}: missing")
+        return value
+
+    def text(self, key: str, required: bool = False, numbers: bool = False) -> str | None:
+        value = self._get(key, required)
+        if numbers and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{self._at(key)}: expected a string, got {_kind(value)}")
+        if required and not value.strip():
+            raise ValueError(f"{self._at(key)}: empty")
+        return value
+
+    def int(self, key: str, default: int | None = None) -> int:
+        value = self._get(key, default is None)
+        if value is None:
+            return default
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"{self._at(key)}: expected a whole number, got {_kind(value)}")
+        return value
+
+    def number(self, key: str) -> float | None:
+        value = self._get(key, False)
+        if value is None:
+            return None
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise ValueError(f"{self._at(key)}: expected a finite number, got {_kind(value)}")
+        return float(value)
+
+    def enum(self, key: str, kind):
+        value = self.text(key, required=True)
+        try:
+            return kind(value)
+        except ValueError:
+            raise ValueError(f"{self._at(key)}: {value!r} is not one of {', '.join(kind)}") from None
+
+    def texts(self, key: str) -> list[str]:
+        value = self._get(key, False) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{self._at(key)}: expected a list of strings, got {_kind(value)}")
+        return list(value)
+
+    def items(self, key: str, required: bool = False) -> list["_Fields"]:
+        value = self._get(key, required)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ValueError(f"{self._at(key)}: expected a list, got {_kind(value)}")
+        return [_Fields(v, f"{self._at(key)}[{i}]") for i, v in enumerate(value)]
+
+    def sub(self, key: str) -> "_Fields":
+        return _Fields(self._get(key, False) or {}, self._at(key))
+
+    def no_other_keys(self, known: tuple[str, ...]) -> None:
+        extra = sorted(set(self.obj) - set(known))
+        if extra:
+            raise ValueError(f"{self._at(extra[0])}: unknown field (known: {', '.join(known)})")
+
+
+def _kind(value) -> str:
+    if isinstance(value, str):
+        return f"the string {value[:20]!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return "null" if value is None else type(value).__name__

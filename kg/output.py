@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from kg.model import Extraction
-from kg.store import Node, Path, Rel
+from kg.store import GraphPath, Node, Rel
 
 
 def plain(value: Any) -> Any:
@@ -17,7 +17,7 @@ def plain(value: Any) -> Any:
         return {"labels": list(value.labels), **value.props}
     if isinstance(value, Rel):
         return {"type": value.type, **value.props}
-    if isinstance(value, Path):
+    if isinstance(value, GraphPath):
         return {"nodes": [plain(n) for n in value.nodes], "rels": [plain(r) for r in value.rels]}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]

@@ -18,7 +18,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from kg.errors import QueryError
-from kg.store import GraphStore
+from kg.store import GraphStore, reads
 
 _HEADER = re.compile(r"^//\s*(name|description|params):\s?(.*)$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -119,19 +119,6 @@ def run_query(store: GraphStore, query: LibraryQuery, params: dict | None = None
     return store.run(query.text, params, write=write)
 
 
-WHY = """
-MATCH (h)-[r]-(t)
-WHERE (h.name = $head OR $head IN h.aliases) AND (t.name = $tail OR $tail IN t.aliases)
-  AND type(r) <> 'MENTIONS' AND ($type IS NULL OR type(r) = $type)
-  AND (startNode(r) = h OR type(r) = 'PARTNERS_WITH')
-UNWIND range(0, size(r.articles) - 1) AS i
-OPTIONAL MATCH (a:Article {id: r.articles[i]})
-RETURN startNode(r).name AS head, type(r) AS relation, endNode(r).name AS tail,
-       r.articles[i] AS article, a.title AS title, a.date AS date, a.url AS url, r.evidence[i] AS evidence
-ORDER BY date, article
-"""
-
-
 def why(store: GraphStore, head: str, tail: str, relation: str | None = None) -> list[dict]:
     """Every evidence sentence behind facts from `head` to `tail` (by name or alias)."""
     from kg.model import RelationType
@@ -141,22 +128,10 @@ def why(store: GraphStore, head: str, tail: str, relation: str | None = None) ->
         except ValueError:
             known = ", ".join(t.value for t in RelationType)
             raise QueryError(f"unknown relation {relation!r}; one of {known}") from None
-    return store.run(WHY, {"head": head, "tail": tail, "type": relation})
-
-
-STATUS_LABELS = """
-MATCH (n) WHERE n:Article OR n:Organization OR n:Person OR n:Product OR n:Policy OR n:Event
-RETURN labels(n)[0] AS label, count(*) AS count ORDER BY label
-"""
-STATUS_TYPES = "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS count ORDER BY type"
-STATUS_LAST = ("MATCH (l:KgLoad {id: 'last'}) RETURN l.at AS at, l.articles AS articles, l.new AS new, "
-               "l.changed AS changed, l.unchanged AS unchanged, l.rejected AS rejected")
+    return reads.evidence(store, head, tail, relation)
 
 
 def status(store: GraphStore) -> dict:
     """Which store, what it holds, and the last load."""
-    labels = {r["label"]: int(r["count"]) for r in store.run(STATUS_LABELS)}
-    types = {r["type"]: int(r["count"]) for r in store.run(STATUS_TYPES)}
-    last = store.run(STATUS_LAST)
-    return {"store": store.describe(), "nodes": labels, "relationships": types,
-            "last_load": last[0] if last else None}
+    labels, types, last = reads.counts(store)
+    return {"store": store.describe(), "nodes": labels, "relationships": types, "last_load": last}

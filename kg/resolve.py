@@ -20,12 +20,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kg.components.lexicon import canonical_of, entries
-from kg.components.spans import norm
-from kg.model import EntityType, Extraction, RelationType, SYMMETRIC, schema_allows
-
-def make_key(label: str, name: str) -> str:
-    return f"{label}:{norm(name)}"
+from kg.model import EntityType, Extraction, RelationType, fact_key, schema_allows
+from kg.names import lexicon_canonical, lexicon_forms, node_key, norm
 
 
 @dataclass
@@ -51,6 +47,7 @@ class NodeRow:
 
 @dataclass
 class EdgeRow:
+    """One article's support for one fact between two nodes, and what it says."""
     type: str
     head_label: str
     head: str                 # node keys
@@ -58,11 +55,11 @@ class EdgeRow:
     tail: str
     article: str
     evidence: str
-    title: str = ""
-    date: str = ""
-    amount: str = ""          # text of a float, "" when absent (graph lists cannot hold nulls)
-    currency: str = ""
-    amount_text: str = ""
+    title: str | None = None
+    date: str | None = None
+    amount: float | None = None
+    currency: str | None = None
+    amount_text: str | None = None
 
 
 @dataclass
@@ -119,10 +116,10 @@ class Resolver:
     def key_for(self, label: str, name: str, forms: list[str], article: str = "") -> str:
         lexical = lexicon_canonical(forms)
         if lexical:
-            return make_key(label, lexical)
+            return node_key(label, lexical)
         if label == "Policy" and is_generic_title(name):
-            return f"{make_key(label, name)}#{article}"      # 若干措施 of one article is not another's
-        own = make_key(label, name)
+            return f"{node_key(label, name)}#{article}"      # 若干措施 of one article is not another's
+        own = node_key(label, name)
         if own in self.nodes:
             return own
         hits = set(self.by_alias.get((label, norm(name)), set()))
@@ -153,13 +150,11 @@ class Resolver:
                 continue
             if hk == tk:
                 continue
-            if rtype in SYMMETRIC and tk < hk:          # one edge per pair, whatever the order
+            if fact_key(hk, rtype, tk)[0] != hk:       # one edge per symmetric pair, whatever the order
                 (hl, hk), (tl, tk) = (tl, tk), (hl, hk)
             a = r.attrs
-            out.edges.append(EdgeRow(str(rtype), hl, hk, tl, tk, ex.doc_id, r.evidence,
-                                     a.title or "", a.date or "",
-                                     "" if a.amount is None else repr(float(a.amount)),
-                                     a.currency or "", a.amount_text or ""))
+            out.edges.append(EdgeRow(str(rtype), hl, hk, tl, tk, ex.doc_id, r.evidence, a.title, a.date,
+                                     None if a.amount is None else float(a.amount), a.currency, a.amount_text))
         return out
 
 
@@ -172,21 +167,12 @@ def is_generic_title(name: str) -> bool:
     return bool(_GENERIC_TITLE.match(norm(name)))
 
 
-def lexicon_canonical(forms: list[str]) -> str | None:
-    table = canonical_of()
-    for f in forms:
-        hit = table.get(f.lower())
-        if hit:
-            return hit
-    return None
-
-
 def _forms(name: str, aliases: list[str]) -> list[str]:
     """The entity's forms, plus the lexicon's (AstraZeneca for 阿斯利康)."""
     forms = [name, *aliases]
     lexical = lexicon_canonical(forms)
     if lexical:
-        forms += [e.form for e in entries() if e.canonical == lexical]
+        forms += lexicon_forms(lexical)
     seen, out = set(), []
     for f in forms:
         if norm(f) not in seen:

@@ -1,5 +1,11 @@
 """Read article sources: files, directories (recursive) and `-` (stdin).
 
+Article ids: a record's own id field (WeChat exports, `id`), else the file's
+path relative to the directory it was found under, without its extension
+(`site/2025/index` for site/2025/index.html under the argument `archive/`),
+or the file's name without extension when the file itself was named.  Two
+articles with one id in a run are an error naming both places; the first wins.
+
 The format is sniffed from the content, never the extension:
 - a JSON array or JSON Lines of article records (WeChat exports and plain
   `id/title/text` records), or of `kg extract` output (passed through as
@@ -11,7 +17,9 @@ one bad input never stops the others.
 """
 from __future__ import annotations
 
+import codecs
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -43,32 +51,68 @@ HEADER_LINES = 12     # where a publication date may be announced
 
 
 def read(paths: Iterable[str], on_error: OnError | None = None) -> Iterator[Article | Extraction]:
-    """Yield every article found under `paths`, in a stable order."""
+    """Yield every article found under `paths`, in a stable order, each id once."""
     report = on_error or _raise
+    seen: dict[str, str] = {}            # id -> where it was first read
+    for item, where in _read_all(paths, report):
+        aid = item.doc_id if isinstance(item, Extraction) else item.id
+        if aid in seen:
+            report(SourceError(where, f"duplicate article id {aid!r}, first read at {seen[aid]}; "
+                                      "this copy is skipped (give each article its own id)"))
+            continue
+        seen[aid] = where
+        yield item
+
+
+def _read_all(paths: Iterable[str], report: OnError) -> Iterator[tuple[Article | Extraction, str]]:
     for path in paths:
         if path == "-":
-            yield from read_bytes(sys.stdin.buffer.read(), "-", "stdin", report)
+            yield from read_located(sys.stdin.buffer.read(), "-", "stdin", report)
             continue
         p = Path(path)
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*")
-                           if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            files = [(f, _file_id(f.relative_to(p))) for f in _walk(p, report)]
         elif p.exists():
-            files = [p]
+            files = [(p, p.stem)]
         else:
             report(SourceError(path, "no such file or directory"))
             continue
-        for f in files:
+        for f, file_id in files:
             try:
                 data = f.read_bytes()
             except OSError as exc:
                 report(SourceError(str(f), f"cannot read: {exc.strerror or exc}"))
                 continue
-            yield from read_bytes(data, str(f), f.stem, report)
+            yield from read_located(data, str(f), file_id, report)
+
+
+def _walk(root: Path, report: OnError) -> list[Path]:
+    """Files under `root` in a stable order, hidden ones aside; an unreadable folder is reported."""
+    found = []
+
+    def unreadable(exc: OSError) -> None:
+        report(SourceError(exc.filename or str(root), f"cannot read folder: {exc.strerror or exc}"))
+
+    for folder, dirs, names in os.walk(root, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(folder) / n for n in names if not n.startswith(".")]
+    return sorted((f for f in found if f.is_file()), key=lambda f: f.relative_to(root).parts)
+
+
+def _file_id(relative: Path) -> str:
+    """`site/2025/index.html` -> `site/2025/index`: unique among the files of one folder."""
+    return relative.with_suffix("").as_posix() if relative.suffix else relative.as_posix()
 
 
 def read_bytes(data: bytes, where: str, stem: str, report: OnError) -> Iterator[Article | Extraction]:
     """Sniff one file's bytes and yield its articles."""
+    for item, _ in read_located(data, where, stem, report):
+        yield item
+
+
+def read_located(data: bytes, where: str, file_id: str,
+                 report: OnError) -> Iterator[tuple[Article | Extraction, str]]:
+    """Sniff one file's bytes and yield its articles, each with where it was read (`file[:record]`)."""
     try:
         text = decode(data, where)
     except SourceError as exc:
@@ -76,21 +120,31 @@ def read_bytes(data: bytes, where: str, stem: str, report: OnError) -> Iterator[
         return
     head = text.lstrip()
     if head.startswith(("[", "{")):
-        yield from _read_json(text, where, stem, report)
-    elif _HTML_START.match(head[:2000]):
-        article = _read_html(text, where, stem, report)
-        if article:
-            yield article
+        yield from _read_json(text, where, file_id, report)
+        return
+    if _HTML_START.match(head[:2000]):
+        article = _read_html(text, where, file_id, report)
     else:
-        article = plain_text_article(text, where, stem)
-        if _has_text(article, report):
-            yield article
+        article = plain_text_article(text, where, file_id)
+        article = article if _has_text(article, report) else None
+    if article:
+        yield article, where
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def decode(data: bytes, where: str) -> str:
-    """UTF-8 (with or without BOM), else GB18030; binary data is refused."""
+    """UTF-8 (with or without BOM), UTF-16/32 with a BOM, else GB18030; binary data is refused."""
     if not data.strip():
         raise SourceError(where, "empty file")
+    for bom, encoding in _BOMS:          # UTF-32 LE starts with the UTF-16 LE mark: test it first
+        if data.startswith(bom):
+            try:
+                return _text_or_binary(data.decode(encoding), where)
+            except UnicodeDecodeError:
+                raise SourceError(where, f"starts like {encoding.upper()} text but is not") from None
     if b"\x00" in data[:8192]:
         raise SourceError(where, "binary file, not text")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -98,10 +152,14 @@ def decode(data: bytes, where: str) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _control_ratio(text[:4096]) > 0.02:
-            raise SourceError(where, "binary file, not text")
-        return text
-    raise SourceError(where, "not UTF-8 or GB18030 text")
+        return _text_or_binary(text, where)
+    raise SourceError(where, "not UTF-8, UTF-16 or GB18030 text")
+
+
+def _text_or_binary(text: str, where: str) -> str:
+    if _control_ratio(text[:4096]) > 0.02:
+        raise SourceError(where, "binary file, not text")
+    return text
 
 
 def _control_ratio(sample: str) -> float:
@@ -109,61 +167,91 @@ def _control_ratio(sample: str) -> float:
     return bad / max(len(sample), 1)
 
 
-def _read_json(text: str, where: str, stem: str, report: OnError) -> Iterator[Article | Extraction]:
+def _read_json(text: str, where: str, file_id: str, report: OnError) -> Iterator[tuple[Article | Extraction, str]]:
+    """A JSON array, one JSON object, or JSON Lines.  A broken array keeps the records before the break."""
     try:
-        records = [(None, json.loads(text))]
-    except json.JSONDecodeError as whole_error:
-        records = list(_json_lines(text, where, whole_error, report))
-    for line_no, obj in records:
-        items = obj if isinstance(obj, list) else [obj]
-        for i, rec in enumerate(items):
-            n = i if line_no is None else line_no
-            rec_where = f"{where}:{n}" if len(items) > 1 or line_no is not None else where
-            item = record_to_item(rec, rec_where, stem, n, report)
-            if item is not None:
-                yield item
+        whole = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if text.lstrip().startswith("["):
+            records = _array_prefix(text, where, exc, report)
+        elif len(text.strip().splitlines()) > 1:
+            records = _json_lines(text, where, report)
+        else:
+            report(SourceError(where, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"))
+            return
+    else:
+        items = whole if isinstance(whole, list) else [whole]
+        records = ((i, f"{where}:{i}" if isinstance(whole, list) else where, rec) for i, rec in enumerate(items))
+    for index, rec_where, rec in records:
+        item = record_to_item(rec, rec_where, file_id, index, report, path=where)
+        if item is not None:
+            yield item, rec_where
 
 
-def _json_lines(text: str, where: str, whole_error: json.JSONDecodeError, report: OnError):
-    lines = text.splitlines()
-    if len(lines) <= 1 or text.lstrip().startswith("["):
-        report(SourceError(where, f"invalid JSON: {whole_error.msg} at line {whole_error.lineno} "
-                                  f"column {whole_error.colno}"))
-        return
-    for n, line in enumerate(lines, 1):
+def _array_prefix(text: str, where: str, error: json.JSONDecodeError, report: OnError):
+    """The complete records of a JSON array cut short, then one error for the break."""
+    decoder = json.JSONDecoder()
+    pos, index = text.index("[") + 1, 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        try:
+            rec, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            break
+        yield index, f"{where}:{index}", rec
+        index += 1
+    report(SourceError(where, f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg} "
+                              f"(the array breaks after {index} complete record{'s' if index != 1 else ''}, "
+                              "which are read)"))
+
+
+def _json_lines(text: str, where: str, report: OnError):
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            yield n, json.loads(line)
+            yield n, f"{where}:{n}", json.loads(line)
         except json.JSONDecodeError as exc:
-            report(SourceError(f"{where}:{n}", f"invalid JSON line: {exc.msg}"))
+            report(SourceError(f"{where}:{n}", f"invalid JSON line at column {exc.colno}: {exc.msg}"))
 
 
-def record_to_item(rec, where: str, stem: str, index: int, report: OnError) -> Article | Extraction | None:
+_TEXT_FIELDS = ("title", "date", "source", "url")
+
+
+def record_to_item(rec, where: str, file_id: str, index: int, report: OnError,
+                   path: str | None = None) -> Article | Extraction | None:
     """Map one JSON record to an Article (or an Extraction from `kg extract`)."""
     if not isinstance(rec, dict):
         report(SourceError(where, f"record is a {type(rec).__name__}, not an object"))
         return None
     if "entities" in rec and "sha256" in rec and "doc_id" in rec:
         try:
-            return Extraction.from_json(rec)
-        except (KeyError, ValueError, TypeError) as exc:
+            extraction = Extraction.from_json(rec)
+            extraction.where = where
+            return extraction
+        except ValueError as exc:
             report(SourceError(where, f"malformed kg extract record: {exc}"))
             return None
     fields = {name: _first(rec, keys) for name, keys in FIELD_KEYS.items()}
     text = fields["text"]
-    rid = fields["id"] or fields["url"] or f"{stem}#{index}"
+    rid = fields["id"] or fields["url"] or f"{file_id}#{index}"
     label = f"{where} (id {rid})"
     if text is None:
         report(SourceError(label, "record has no text field (finalContent/text/content)"))
         return None
-    if not isinstance(text, str):
-        report(SourceError(label, f"text field is a {type(text).__name__}, not a string"))
+    if isinstance(rid, (dict, list)):
+        report(SourceError(where, f"id field is a {type(rid).__name__}, not a string or number"))
         return None
+    for name in ("text", *_TEXT_FIELDS):
+        value = fields[name]
+        if value is not None and not isinstance(value, (str, int, float)) or name == "text" and not isinstance(value, str):
+            report(SourceError(label, f"{name} field is a {type(value).__name__}, not a string"))
+            return None
     article = Article(id=str(rid), title=str(fields["title"] or "").strip(), text=text,
                       date=parse_date(str(fields["date"] or "")) or find_date(text),
                       source=_str_or_none(fields["source"]), url=_str_or_none(fields["url"]),
-                      path=where.rsplit(":", 1)[0] if where.count(":") else where, record=index)
+                      path=path or where, record=index)
     return article if _has_text(article, report, label) else None
 
 
@@ -185,12 +273,12 @@ def _has_text(article: Article, report: OnError, label: str | None = None) -> bo
     return False
 
 
-def plain_text_article(text: str, where: str, stem: str) -> Article:
+def plain_text_article(text: str, where: str, file_id: str) -> Article:
     """One article per file; the title is found after cleaning (kg.clean)."""
-    return Article(id=stem, title="", text=text, date=find_date(text), path=where)
+    return Article(id=file_id, title="", text=text, date=find_date(text), path=where)
 
 
-def _read_html(text: str, where: str, stem: str, report: OnError) -> Article | None:
+def _read_html(text: str, where: str, file_id: str, report: OnError) -> Article | None:
     import trafilatura   # imported here: it is slow to import and most inputs are not HTML
 
     doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False,
@@ -199,7 +287,7 @@ def _read_html(text: str, where: str, stem: str, report: OnError) -> Article | N
     if not body.strip():
         report(SourceError(where, "HTML page has no main text"))
         return None
-    return Article(id=stem, title=(doc.title or "").strip(), text=body,
+    return Article(id=file_id, title=(doc.title or "").strip(), text=body,
                    date=parse_date(doc.date or "") or find_date(text),
                    source=_str_or_none(doc.sitename), url=_str_or_none(doc.url), path=where)
 

@@ -201,15 +201,14 @@ def wipe(store) -> None:
 @pytest.fixture(scope="session")
 def seed_extractions():
     """The extraction of seeds/, run once per test session (a list of kg.model.Extraction)."""
-    from kg.extract import extract_all
-    from kg.sources import read
+    from kg import api
 
     problems = []
 
     def on_error(exc):
         if not getattr(exc, "warning", False):
             problems.append(str(exc))
-    extractions = list(extract_all(read([str(REPO / "seeds")], on_error=on_error), on_error=on_error))
+    extractions = list(api.extract([str(REPO / "seeds")], on_error=on_error))
     assert not problems, problems
     return extractions
 
@@ -225,7 +224,7 @@ def seed_jsonl(seed_extractions, tmp_path_factory) -> Path:
 
 
 # Volatile bookkeeping that differs between two loads of the same data.
-DUMP_SKIP_LABELS = ("KgLoad", "KgLock")
+DUMP_SKIP_LABELS = ("KgLoad", "KgLock", "KgStore")
 DUMP_SKIP_PROPS = ("loaded_at",)
 
 

@@ -3,22 +3,26 @@ from __future__ import annotations
 
 import pytest
 
-from kg.components import attributes, persons
-from kg.components.sentences import split_sentences
-from kg.components.tokens import tokenize
 from kg.errors import KgError
-from kg.model import Article, Doc, EntityType, RelationType
-from kg.pipeline import DEFAULT_PIPELINE, REGISTRY, build_pipeline
+from kg.extraction import vocab as vocab_module
+from kg.extraction.components import DEFAULT_PIPELINE, persons
+from kg.extraction.components.sentences import split_sentences
+from kg.extraction.doc import Doc
+from kg.extraction.pipeline import REGISTRY, build_pipeline
+from kg.extraction.relations import attributes
+from kg.extraction.vocab import Vocab
+from kg.model import Article, EntityType, RelationType
 
 ORG, PER, PRO, POL, EVT = (EntityType.ORGANIZATION, EntityType.PERSON, EntityType.PRODUCT,
                            EntityType.POLICY, EntityType.EVENT)
+VOCAB = Vocab()
 
 
 def make_doc(text: str, upto: str | None = None, date: str | None = "2025-10-18") -> Doc:
     """A Doc run through the default pipeline up to and including component `upto`."""
     names = DEFAULT_PIPELINE if upto is None else DEFAULT_PIPELINE[:DEFAULT_PIPELINE.index(upto) + 1]
-    doc = Doc(Article(id="t", title="", text=text, date=date), text=text)
-    return build_pipeline(names)(doc)
+    nlp = build_pipeline(names, VOCAB)
+    return nlp(nlp.make_doc(Article(id="t", title="", text=text, date=date), text, list(range(len(text)))))
 
 
 def mentions(doc: Doc, etype: EntityType) -> list[str]:
@@ -37,7 +41,7 @@ def relations(text: str) -> set[tuple[str, str, str]]:
 # --- the pipeline itself -----------------------------------------------------
 
 def test_every_registered_component_is_in_the_default_pipeline():
-    build_pipeline()
+    build_pipeline(DEFAULT_PIPELINE, VOCAB)
     assert set(DEFAULT_PIPELINE) == set(REGISTRY)
 
 
@@ -62,7 +66,7 @@ def test_sentences_keep_closing_quotes_and_offsets():
 
 
 def test_tokens_carry_offsets_and_dictionary_tags():
-    toks = tokenize("上海市政府发布2025年计划")
+    toks = VOCAB.tokenize("上海市政府发布2025年计划")
     assert "".join(t.text for t in toks) == "上海市政府发布2025年计划"
     assert all(toks[i].end == toks[i + 1].start for i in range(len(toks) - 1))
     assert {t.text: t.tag for t in toks}["发布"] == "v"
@@ -270,10 +274,9 @@ def test_name_length_follows_the_next_word():
 
 
 def test_on_disk_and_in_memory_dictionaries_cut_alike():
-    from kg.components import tokens
     text = "联影医疗高级副总裁、首席技术官李弘棣介绍，uMR Ultra获得国家药品监督管理局批准上市。"
-    light, light_tags = tokens._light()
-    full, full_tags = tokens._full(), tokens.tag_table()
+    light, light_tags = vocab_module._light()
+    full, full_tags = vocab_module._full(), vocab_module.tag_table()
     assert [(w, light_tags.get(w)) for w in light.cut(text)] == [(w, full_tags.get(w)) for w in full.cut(text)]
 
 

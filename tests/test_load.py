@@ -12,7 +12,7 @@ from kg.resolve import Resolver
 from kg.store.load import load
 from kg.store.writes import EDGE_LISTS, LABELS
 
-ALLOWED_LABELS = {"Article", "Organization", "Person", "Product", "Policy", "Event", "KgLoad", "KgLock"}
+ALLOWED_LABELS = {"Article", "Organization", "Person", "Product", "Policy", "Event", "KgLoad", "KgStore", "KgLock"}
 
 
 def one(store, query: str, **params) -> dict:
@@ -43,7 +43,7 @@ def test_first_load_reports_every_article_new(seeded, seed_extractions):
     assert (report.articles_new, report.articles_changed, report.articles_unchanged) == (56, 0, 0)
     assert len(seed_extractions) == 56
     assert one(store, "MATCH (a:Article) RETURN count(a) AS n")["n"] == 56
-    assert report.counters.nodes_created == one(store, "MATCH (n) WHERE NOT n:KgLock AND NOT n:KgLoad "
+    assert report.counters.nodes_created == one(store, "MATCH (n) WHERE NOT n:KgLock AND NOT n:KgLoad AND NOT n:KgStore "
                                                        "RETURN count(n) AS n")["n"]
 
 
@@ -282,10 +282,10 @@ def test_a_big_batch_loads_in_one_transaction(any_store):
 
 @pytest.mark.parametrize("label", LABELS)
 def test_labels_come_from_the_enum(label):
-    from kg.store import writes as W
-    assert f":{label} " in W.upsert_nodes(label)
+    from kg.store import writes
+    assert f":{label} " in writes.upsert_nodes(label)
     with pytest.raises(ValueError):
-        W.upsert_nodes("Organization {key: 'x'}) DETACH DELETE n //")
+        writes.upsert_nodes("Organization {key: 'x'}) DETACH DELETE n //")
 
 
 def invests(doc_id: str, amount: float | None, sha: str) -> Extraction:

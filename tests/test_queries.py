@@ -140,7 +140,7 @@ def test_kg_query_refuses_to_write_without_write(request, seeded):
     runner = CliRunner()
     refused = runner.invoke(cli, ["query", "-e", "CREATE (n:X) RETURN n", "--store", seeded.uri], env=env)
     assert refused.exit_code == 1
-    assert "read-only run refused a statement that writes" in refused.output
+    assert "read-only query refused a statement that writes (allow writes with kg query --write" in refused.output
     assert len(refused.output.strip().splitlines()) == 1
     assert seeded.run("MATCH (n:X) RETURN count(n) AS n") == [{"n": 0}]
     allowed = runner.invoke(cli, ["query", "-e", "CREATE (n:X {k: 1}) RETURN n.k AS k", "--write",

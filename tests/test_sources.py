@@ -108,7 +108,7 @@ def test_directories_are_read_recursively_and_hidden_files_skipped(tmp_path):
     (tmp_path / "a.txt").write_text("第一篇文章的标题\n正文。", encoding="utf-8")
     (tmp_path / ".hidden.txt").write_text("不读\n", encoding="utf-8")
     items, _ = read_all([tmp_path])
-    assert [a.id for a in items] == ["a", "b"]
+    assert [a.id for a in items] == ["a", "sub/b"]       # ids are paths under the folder given
 
 
 def test_gb18030_and_bom_files_are_decoded(tmp_path):
@@ -174,12 +174,12 @@ def test_cli_reads_stdin_and_reports_bad_input_with_exit_status(tmp_path):
     doc = json.loads(lines[0])
     assert doc["doc_id"] == "stdin"
     assert {"李弘棣", "联影医疗"} <= {e["name"] for e in doc["entities"]}
-    assert result.stderr.strip() == f"kg: error: {tmp_path / 'bad.json'}: invalid JSON: " \
-                                    "Expecting property name enclosed in double quotes at line 1 column 2"
+    assert result.stderr.strip() == f"kg: error: {tmp_path / 'bad.json'}: invalid JSON at line 1 column 2: " \
+                                    "Expecting property name enclosed in double quotes"
 
 
 def test_extraction_locates_mentions_and_evidence_in_the_raw_text():
-    from kg.extract import extract
+    from kg.extraction.extractor import extract
     raw = "您现在的位置:首页 > 正文\r\n联影医疗新品\r\n联影医疗高级副总裁、首席技术官李弘 棣介绍了新品。"
     (article,) = list(read_bytes_helper(raw))
     ex = extract(article)

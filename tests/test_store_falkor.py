@@ -14,7 +14,8 @@ import pytest
 
 from conftest import HOSTILE, REPO, store_processes, wait_no_store_processes
 from kg.errors import QueryError, StoreBusy, StoreError
-from kg.store import Counters, Node, Path as GPath, Rel
+from kg.store.falkor_health import StoreDamaged
+from kg.store import Counters, GraphPath as GPath, Node, Rel
 from kg.store.falkor_store import FalkorStore
 
 MERGE_ORGS = "UNWIND $rows AS row MERGE (n:Organization {key: row.key}) SET n.name = row.name"
@@ -53,40 +54,6 @@ def server_pids(store_dir: Path) -> list[int]:
 
 # -- run: rows, values, parameters ------------------------------------------------
 
-def test_run_converts_nodes_rels_and_paths(falkor_store):
-    falkor_store.run("CREATE (:Organization {key: 'o1', name: '恒瑞医药'})-[:DEVELOPS {since: 2020}]->"
-                     "(:Product:Drug {key: 'p1'})", write=True)
-    [row] = falkor_store.run("MATCH p = (a)-[r]->(b) RETURN a, r, b, p, a.name AS name")
-    a, r, b, p = row["a"], row["r"], row["b"], row["p"]
-    assert isinstance(a, Node) and a.labels == ("Organization",) and a.props == {"key": "o1", "name": "恒瑞医药"}
-    assert set(b.labels) == {"Product", "Drug"}
-    assert isinstance(r, Rel) and (r.type, r.start, r.end, r.props) == ("DEVELOPS", a.id, b.id, {"since": 2020})
-    assert isinstance(a.id, str) and isinstance(r.id, str)
-    assert isinstance(p, GPath) and p.nodes == (a, b) and p.rels == (r,)
-    assert row["name"] == "恒瑞医药"
-
-
-def test_run_returns_plain_maps_and_lists(falkor_store):
-    [row] = falkor_store.run("RETURN {a: [1, {b: 'x'}]} AS m, [] AS l, null AS z")
-    assert row == {"m": {"a": [1, {"b": "x"}]}, "l": [], "z": None}
-    assert type(row["m"]) is dict and type(row["m"]["a"][1]) is dict
-
-
-@pytest.mark.parametrize("name", HOSTILE)
-def test_hostile_parameters_round_trip(falkor_store, name):
-    value = HOSTILE[name]
-    assert falkor_store.run("RETURN $v AS v", {"v": value}) == [{"v": value}]
-
-
-@pytest.mark.parametrize("name", [n for n, v in HOSTILE.items() if v is not None and not isinstance(v, dict)
-                                  and not (isinstance(v, list) and any(isinstance(x, dict) for x in v))])
-def test_hostile_parameters_stored_as_properties(falkor_store, name):
-    value = HOSTILE[name]
-    falkor_store.run("CREATE (:T {k: $k, v: $v})", {"k": name, "v": value}, write=True)
-    assert falkor_store.run("MATCH (t:T {k: $k}) RETURN t.v AS v", {"k": name}) == [{"v": value}]
-    assert falkor_store.run("MATCH (t:T) WHERE t.v = $v RETURN t.k AS k", {"v": value}) == [{"k": name}]
-
-
 def test_floats_come_back_with_15_significant_digits(falkor_store):
     """A FalkorDB limitation: doubles are stored exactly but replied as %.15g."""
     falkor_store.run("CREATE (:T {v: $v})", {"v": 0.1 + 0.2}, write=True)
@@ -110,52 +77,7 @@ def test_unsafe_parameters_are_refused(falkor_store, value, problem):
     assert count(falkor_store, "T") == 0
 
 
-def test_read_only_run_refuses_writes(falkor_store):
-    with pytest.raises(QueryError, match="read-only run refused a statement that writes"):
-        falkor_store.run("CREATE (:Organization {key: 'x'})")
-    with pytest.raises(QueryError, match="read-only"):
-        falkor_store.run("MATCH (n) SET n.x = 1")
-    assert count(falkor_store) == 0
-
-
-def test_query_errors_are_one_line(falkor_store):
-    with pytest.raises(QueryError, match=r"Unknown function 'nosuch'.*in RETURN nosuch\(1\)") as e:
-        falkor_store.run("RETURN nosuch(1)")
-    assert "\n" not in str(e.value)
-    with pytest.raises(StoreError, match="Division by zero"):
-        falkor_store.run("UNWIND [1, 0] AS x CREATE (:T {v: 1 / x})", write=True)
-
-
 # -- execute: counters and atomicity ------------------------------------------------
-
-def test_execute_sums_counters(falkor_store):
-    counters = falkor_store.execute([
-        (MERGE_ORGS, {"rows": rows(3)}),
-        ("UNWIND $rows AS row MATCH (a:Organization {key: row.a}), (b:Organization {key: row.b}) "
-         "MERGE (a)-[:PARTNERS_WITH]->(b)", {"rows": [{"a": "o0", "b": "o1"}, {"a": "o1", "b": "o2"}]}),
-    ])
-    assert counters == Counters(nodes_created=3, relationships_created=2, properties_set=6)
-    again = falkor_store.execute([(MERGE_ORGS, {"rows": rows(3)})])
-    assert again.nodes_created == 0
-    deleted = falkor_store.execute([("MATCH (n:Organization {key: 'o1'}) DETACH DELETE n", {})])
-    assert (deleted.nodes_deleted, deleted.relationships_deleted) == (1, 2)
-
-
-def test_execute_compile_error_applies_nothing(falkor_store):
-    with pytest.raises(StoreError, match="nothing of the batch was applied"):
-        falkor_store.execute([(MERGE_ORGS, {"rows": rows(5)}), ("MATCH (n) RETURN m", {})])
-    assert count(falkor_store) == 0
-
-
-def test_execute_runtime_error_is_raised_and_does_not_roll_back_others(falkor_store):
-    """Documents the limitation: redis MULTI/EXEC has no rollback."""
-    with pytest.raises(StoreError, match="Division by zero.*other statements of the batch were applied"):
-        falkor_store.execute([(MERGE_ORGS, {"rows": rows(5)}),
-                              ("UNWIND [1, 0] AS x CREATE (:T {v: 1 / x})", {}),
-                              (MERGE_ORGS, {"rows": rows(2, "p")})])
-    assert count(falkor_store, "T") == 0          # the failing statement itself is undone
-    assert count(falkor_store) == 7               # ... the others are not
-
 
 def test_execute_is_isolated_from_concurrent_readers(falkor_store, tmp_path):
     """A reader in another process never sees half of a transaction."""
@@ -354,7 +276,9 @@ def test_sigkill_in_the_middle_of_a_big_transaction_leaves_all_or_nothing(tmp_pa
         assert n >= 2 * 20000 and n % 20000 == 0, n
 
 
-def test_aof_cut_inside_a_transaction_drops_the_whole_transaction(tmp_path):
+def test_a_write_cut_from_the_aof_is_damage_reported_and_repair_keeps_the_rest(tmp_path):
+    """Cut the append-only file inside the last confirmed batch: redis would load the rest without a
+    word; kg refuses the store in one line, and kg repair keeps the whole earlier batch."""
     store_dir = tmp_path / "s"
     with FalkorStore(store_dir) as store:
         store.execute([(MERGE_ORGS, {"rows": rows(100, "a")})])
@@ -362,10 +286,13 @@ def test_aof_cut_inside_a_transaction_drops_the_whole_transaction(tmp_path):
         size_before = aof.stat().st_size
         store.execute([(MERGE_ORGS, {"rows": rows(100, "b")}), (MERGE_ORGS, {"rows": rows(100, "c")})])
     data = aof.read_bytes()
-    assert data.find(b"MULTI", size_before) > 0       # (a one-statement MULTI is logged without it)
-    aof.write_bytes(data[:size_before + (len(data) - size_before) * 2 // 3])   # cut inside the MULTI
+    aof.write_bytes(data[:size_before + (len(data) - size_before) * 2 // 3])   # cut inside the batch
+    with pytest.raises(StoreDamaged, match=r"holds 1 of the 2 write batches it confirmed.*kg repair") as e:
+        FalkorStore(store_dir)
+    assert "\n" not in str(e.value)
+    assert "accepted 1 of the 2 write batches" in " ".join(FalkorStore.repair(store_dir))
     with FalkorStore(store_dir) as store:
-        assert count(store) == 100
+        assert count(store) == 100                    # all of the first batch, nothing of the second
 
 
 # -- sharing and locking --------------------------------------------------------------

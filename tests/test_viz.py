@@ -39,7 +39,7 @@ HOSTILE_ARTICLE = {
 def store_path(tmp_path_factory):
     """The seeds plus one hostile article, loaded into an embedded store."""
     from kg.store import open_store
-    from kg.store.load import load_paths
+    from kg.api import load as load_paths
 
     root = tmp_path_factory.mktemp("viz")
     hostile = root / "hostile.json"
@@ -189,7 +189,7 @@ def test_cli_writes_the_page(store_path, tmp_path):
 
 @pytest.mark.neo4j
 def test_neo4j_gives_the_same_views(neo4j_store, store, store_path, tmp_path):
-    from kg.store.load import load_paths
+    from kg.api import load as load_paths
     load_paths([str(REPO / "seeds"), str(store_path.parent / "hostile.json")], neo4j_store, on_error=lambda e: None)
     rels_only = tmp_path / "rels.cypher"
     rels_only.write_text("MATCH (:Organization {name: $org})-[r:DEVELOPS]->() RETURN r", encoding="utf-8")

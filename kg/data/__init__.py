@@ -52,6 +52,20 @@ def patterns(name: str) -> tuple[re.Pattern, ...]:
     return tuple(out)
 
 
-def alternation(name: str) -> str:
-    """The entries of a word file as one regex alternation, longest first."""
-    return "|".join(re.escape(w) for w in sorted(set(words(name)), key=len, reverse=True))
+@cache
+def alternation_re(items: tuple[str, ...]) -> re.Pattern:
+    """One compiled pattern matching any of `items`, longest first (so 行动计划 wins over 计划)."""
+    unique = sorted(dict.fromkeys(w for w in items if w), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in unique))
+
+
+@cache
+def word_list(name: str) -> tuple[str, ...]:
+    """A named list from kg/data/word_lists.tsv (`name<TAB>word|word|…`), in file order."""
+    for n, line in _lines("word_lists.tsv"):
+        key, sep, items = line.partition("\t")
+        if not sep:
+            raise DataFileError(f"kg/data/word_lists.tsv:{n}: expected name<TAB>word|word|…")
+        if key.strip() == name:
+            return tuple(w.strip() for w in items.split("|") if w.strip())
+    raise DataFileError(f"kg/data/word_lists.tsv: no list named {name!r}")

@@ -22,22 +22,22 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
-import math
 import os
 import subprocess
 import time
-from datetime import date, time as dtime
 from pathlib import Path as FsPath
 from typing import Any, Iterator
 
 import redis
-from falkordb import Edge as FEdge, Graph, Node as FNode, Path as FPath, QueryResult
+from falkordb import Graph, QueryResult
 from filelock import FileLock, Timeout
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from kg.errors import QueryError, StoreBusy, StoreError
-from kg.store import Counters, GraphStore, Node, Path, Rel
+from kg.errors import QueryError, QueryTimeout, StoreBusy, StoreError, WriteFailed
+from kg.store import falkor_health as health
+from kg.store.base import READ_ONLY_REFUSAL, Counters, GraphStore, Node, check_params
+from kg.store.falkor_values import combine, plain, stats_counters
 from kg.store.falkor_server import (exit_on_sigterm, flock, is_ours, read_pids, socket_path,
                                     start_supervisor, terminate, try_flock)
 
@@ -45,27 +45,38 @@ GRAPH = "kg"
 ENTITY_LABELS = ("Organization", "Person", "Product", "Policy", "Event")
 UNIQUE_KEYS = [(label, "key") for label in ENTITY_LABELS] + [("Article", "id")]
 START_TIMEOUT = 120.0          # seconds for redis to load its AOF; a big store takes a while
-_STATS = {"Nodes created": "nodes_created", "Nodes deleted": "nodes_deleted",
-          "Relationships created": "relationships_created",
-          "Relationships deleted": "relationships_deleted", "Properties set": "properties_set"}
 
 
 class FalkorStore(GraphStore):
     kind = "embedded"
+    _accept_damage = False            # set by repair() only
 
-    def __init__(self, path: FsPath, lock_timeout: float = 30.0):
+    def __init__(self, path: FsPath, lock_timeout: float = 30.0, read_timeout: float = 60.0,
+                 create: bool = True):
+        """Open the store at `path`; `create=False` (read-only commands) refuses a path that
+        holds no store instead of making an empty one."""
         self.path = FsPath(path).absolute()
         self.uri = str(path)
         self.lock_timeout = lock_timeout
+        self.read_timeout = read_timeout
         self._pid = os.getpid()
         self._users_fd: int | None = None
         self._supervisor: subprocess.Popen | None = None
         self._client: redis.Redis | None = None
         self._closed = False
         try:
+            if self.path.exists() and not self.path.is_dir():
+                raise StoreError(f"{self.uri}: is a file, not a store directory")
+            if not create and not health.is_store(self.path):
+                raise StoreError(f"{self.uri}: no kg store here (kg load makes one; --store or KG_STORE "
+                                 "names another)")
             self.path.mkdir(parents=True, exist_ok=True)
             self._write_lock = FileLock(str(self.path / "write.lock"))
             self._attach()
+        except OSError as e:
+            self.close()
+            raise StoreError(f"{self.uri}: cannot use the store: {e.strerror or e}"
+                             + (f" ({e.filename})" if e.filename else "")) from None
         except BaseException:
             self.close()
             raise
@@ -74,54 +85,55 @@ class FalkorStore(GraphStore):
 
     # -- the GraphStore primitives ------------------------------------------------------
 
-    def run(self, query: str, params: dict | None = None, *, write: bool = False) -> list[dict[str, Any]]:
-        command = "GRAPH.QUERY" if write else "GRAPH.RO_QUERY"
-        [reply] = self._multi([(command, query, check_params(params))])
-        if isinstance(reply, Exception):
-            raise self._query_failed(str(reply), query, write)
+    def run(self, query: str, params: dict | None = None, *, write: bool = False,
+            timeout: float | None = None) -> list[dict[str, Any]]:
+        """Reads run on FalkorDB's worker threads with a server-side time limit, so a runaway
+        query neither blocks other clients nor outlives its limit; a write is one query."""
+        params = check_params(params)
+        args = [GRAPH, self._graph._build_params_header(params) + query, "--compact"]
+        if not write:
+            args += ["TIMEOUT", max(1, int(1000 * (timeout or self.read_timeout)))]
         try:
+            reply = self._send("GRAPH.QUERY" if write else "GRAPH.RO_QUERY", args)
             result = QueryResult(self._graph, reply)
         except redis.ResponseError as e:         # an error reported inside the result set
-            raise self._query_failed(str(e), query, write) from None
+            raise self._query_failed(str(e), query, write, timeout) from None
         columns = [name for _, name in result.header]
         return [{c: plain(v) for c, v in zip(columns, row)} for row in result.result_set]
 
     def execute(self, statements: list[tuple[str, dict]]) -> Counters:
-        """Run the statements in one MULTI/EXEC transaction.
-
-        Isolated: run() sends its reads in MULTI too, so FalkorDB runs them on redis's main
-        thread, never between two statements of a transaction (a plain GRAPH.RO_QUERY runs on
-        a worker thread and can see half a transaction: tested).  All-or-nothing across a
-        crash: the AOF holds the whole transaction or, if cut short, redis drops the
-        incomplete MULTI on load (tested).  But redis does NOT roll back: if a statement fails
-        at run time (e.g. a type error on a value), FalkorDB undoes that statement, and the
-        others of the transaction stay applied.  Compile errors are caught before anything
-        is sent, by EXPLAINing every statement first.
-        """
-        checked = [("GRAPH.QUERY", query, check_params(params)) for query, params in statements]
-        self._preflight([(query, params) for _, query, params in checked])
-        counters = Counters()
-        for (_, query, _), reply in zip(checked, self._multi(checked)):
-            error = reply if isinstance(reply, Exception) else next(
-                (x for x in reply if isinstance(x, Exception)), None)
-            if error is not None:
-                others = " (the other statements of the batch were applied)" if len(checked) > 1 else ""
-                raise self._query_failed(f"{error}{others}", query, True)
-            counters += stats_counters(reply[-1])
+        """Run the statements as ONE query, each a `CALL { … }` subquery: FalkorDB holds the
+        graph's write lock for the whole query, so readers see all of it or none, and a
+        statement that fails at run time undoes the whole query (tested).  A crash mid-write
+        leaves the AOF without the query (appendfsync always: a reply means it is on disk)."""
+        if not statements:
+            return Counters()
+        try:
+            query, params = combine(statements, health.COUNTER_QUERY)
+            params = check_params(params)
+        except StoreError as e:              # a value FalkorDB cannot take: nothing was sent
+            raise WriteFailed(str(e)) from None
+        header = self._graph._build_params_header(params)
+        try:
+            reply = self._send("GRAPH.QUERY", [GRAPH, header + query, "--compact"])
+            writes = QueryResult(self._graph, reply).result_set[0][0]
+        except redis.ResponseError as e:
+            failed = self._query_failed(f"{e} (nothing of the batch was applied)", query, True)
+            raise WriteFailed(str(failed)) from None
+        health.record_writes(self.path, writes)       # the batch is on disk: confirm it
+        counters = stats_counters(reply[-1])
+        created = writes == 1                          # the counter's own node and properties
+        counters.nodes_created -= created
+        counters.properties_set -= 2 if created else 1
         return counters
 
-    def _multi(self, commands: list[tuple[str, str, dict | None]]) -> list[Any]:
-        """Send (command, query, params) triples as one MULTI/EXEC; replies or exceptions."""
+    def _send(self, command: str, args: list) -> Any:
+        """One command; redis.ResponseError (the query failed) is the caller's to word."""
         if self._closed:
             raise StoreError(f"{self.uri}: the store is closed")
-        pipe = self._client.pipeline(transaction=True)
-        for command, query, params in commands:
-            # the client's own encoding of params= (a CYPHER header), as Graph.query sends it
-            header = self._graph._build_params_header(params)
-            pipe.execute_command(command, GRAPH, header + query, "--compact")
         try:
-            return pipe.execute(raise_on_error=False)
-        except redis.ConnectionError as e:
+            return self._client.execute_command(command, *args)
+        except (redis.ConnectionError, OSError) as e:
             raise StoreError(f"{self.uri}: lost the FalkorDB server: {e}") from None
 
     @contextlib.contextmanager
@@ -136,6 +148,10 @@ class FalkorStore(GraphStore):
             yield self
         finally:
             self._write_lock.release()
+
+    def nodes_by_id(self, ids: list[str]) -> list[Node]:
+        rows = self.run("MATCH (n) WHERE id(n) IN $ids RETURN n", {"ids": sorted(int(i) for i in ids)})
+        return [r["n"] for r in rows]
 
     def renew(self) -> None:
         """The file lock cannot expire, so there is nothing to renew (Neo4jStore has a lease)."""
@@ -182,25 +198,15 @@ class FalkorStore(GraphStore):
 
     # -- errors, preflight, constraints -------------------------------------------------
 
-    def _query_failed(self, message: str, query: str, write: bool) -> Exception:
+    def _query_failed(self, message: str, query: str, write: bool, timeout: float | None = None) -> Exception:
         where = " ".join(query.split())[:120]
         if "RO_QUERY is to be executed only on read-only" in message:
-            return QueryError(f"{self.uri}: a read-only run refused a statement that writes "
-                              f"(pass write=True): {where}")
+            return QueryError(f"{self.uri}: {READ_ONLY_REFUSAL}: {where}")
+        if "Query timed out" in message:
+            return QueryTimeout(f"{self.uri}: the query ran past its limit of {timeout or self.read_timeout:g} s "
+                                f"and was stopped (kg query --timeout SECONDS): {where}")
         error = StoreError if write else QueryError
         return error(f"{self.uri}: FalkorDB: {message}: in {where}")
-
-    def _preflight(self, statements: list[tuple[str, dict | None]]) -> None:
-        """Compile every statement before the MULTI.  EXPLAIN is cheap; it needs the parameter
-        names declared (FalkorDB refuses `{id: $id}` in a pattern otherwise), not their values."""
-        pipe = self._client.pipeline(transaction=False)
-        unique = {self._graph._build_params_header(dict.fromkeys(params or ())) + query: query
-                  for query, params in statements}
-        for text in unique:
-            pipe.execute_command("GRAPH.EXPLAIN", GRAPH, text)
-        for query, reply in zip(unique.values(), pipe.execute(raise_on_error=False)):
-            if isinstance(reply, Exception):
-                raise self._query_failed(f"{reply} (nothing of the batch was applied)", query, True)
 
     def _await_constraints(self) -> None:
         """Constraints build in the background; a FAILED one means duplicate keys in the data."""
@@ -239,10 +245,36 @@ class FalkorStore(GraphStore):
                                        retry=Retry(NoBackoff(), 0))
             if not self._ping():
                 self._clear_stale(sock)
+                health.check_files(self.path)
                 self._start_server(sock)
         self._graph = Graph(self._client, GRAPH)
-        if not self._client.exists(GRAPH):      # EXPLAIN (see _preflight) needs the graph to exist
+        if not self._client.exists(GRAPH):      # a read of a graph that does not exist is an error
             self._client.execute_command("GRAPH.QUERY", GRAPH, "RETURN 0")
+        self._check_counts()
+
+    def _check_counts(self) -> None:
+        rows = self.run(health.READ_COUNTER)
+        writes = rows[0]["writes"] if rows else 0
+        if health.confirmed_writes(self.path) is None or self._accept_damage:
+            health.record_writes(self.path, writes)   # a new store, one made before the file, a repair
+        health.check_counts(self.path, writes)
+
+    @classmethod
+    def repair(cls, path: FsPath) -> list[str]:
+        """Make a damaged store usable with what it still holds; returns what was done."""
+        path = FsPath(path).absolute()
+        if not health.is_store(path):
+            raise StoreError(f"{path}: no kg store here")
+        done = health.repair(path)
+        before = health.confirmed_writes(path)
+        store = cls.__new__(cls)
+        store._accept_damage = True
+        store.__init__(path, create=False)
+        with store:
+            after = health.confirmed_writes(path)
+        if before is not None and after is not None and after < before:
+            done.append(f"accepted {after} of the {before} write batches it had confirmed")
+        return done or ["nothing to repair"]
 
     @contextlib.contextmanager
     def _server_lock(self) -> Iterator[None]:
@@ -280,7 +312,8 @@ class FalkorStore(GraphStore):
         deadline = time.monotonic() + START_TIMEOUT
         while not self._ping():
             if self._supervisor.poll() is not None or time.monotonic() > deadline:
-                raise StoreError(f"{self.path}: could not start the FalkorDB server: {self._log_tail()}")
+                raise StoreError(f"{self.path}: could not start the FalkorDB server: "
+                                 f"{health.startup_failure(self._log_lines())}")
             time.sleep(0.005)
 
     def _leave(self) -> None:
@@ -312,71 +345,11 @@ class FalkorStore(GraphStore):
         for pid in pids:                              # normally gone already
             terminate(pid, self.path, grace=30, term=False)
 
-    def _log_tail(self) -> str:
+    def _log_lines(self) -> list[str]:
         try:
-            lines = (self.path / "server.log").read_text(errors="replace").strip().splitlines()
-            return lines[-1] if lines else "no log"
+            return (self.path / "server.log").read_text(errors="replace").strip().splitlines()[-20:]
         except OSError:
-            return "no log"
+            return []
 
 
 # -- values in and out -------------------------------------------------------------
-
-def check_params(params: dict | None) -> dict | None:
-    """Refuse what the client would silently mangle (ints beyond int64 become INT64_MAX)
-    or write unquoted into the CYPHER header (any type it does not know goes through str())."""
-    if params is None:
-        return None
-    for name, value in params.items():
-        _check_value(value, f"${name}")
-    return params
-
-
-def _check_value(value: Any, where: str) -> None:
-    if value is None or isinstance(value, (bool, str)):
-        return
-    if isinstance(value, int):
-        if not -2**63 <= value < 2**63:
-            raise StoreError(f"parameter {where}: integer {value} does not fit in 64 bits")
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise StoreError(f"parameter {where}: {value} is not a finite number")
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            _check_value(item, f"{where}[{i}]")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str) or not key or "`" in key:
-                raise StoreError(f"parameter {where}: map key {key!r} must be a non-empty string without `")
-            _check_value(item, f"{where}.{key}")
-    else:
-        raise StoreError(f"parameter {where}: unsupported type {type(value).__name__}")
-
-
-def plain(value: Any) -> Any:
-    """falkordb values → kg.store values: Node/Rel/Path, dicts, lists, ISO strings for times."""
-    if isinstance(value, FNode):
-        return Node(str(value.id), tuple(sorted(value.labels or ())), plain(value.properties))
-    if isinstance(value, FEdge):
-        start, end = (n.id if isinstance(n, FNode) else n for n in (value.src_node, value.dest_node))
-        return Rel(str(value.id), value.relation, str(start), str(end), plain(value.properties))
-    if isinstance(value, FPath):
-        return Path(tuple(map(plain, value.nodes())), tuple(map(plain, value.edges())))
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, (date, dtime)):
-        return value.isoformat()
-    if type(value).__name__ == "relativedelta":     # a duration
-        return str(value)
-    return value
-
-
-def stats_counters(stats: list[str]) -> Counters:
-    counters = Counters()
-    for line in stats:
-        name, _, number = line.partition(":")
-        if name in _STATS:
-            setattr(counters, _STATS[name], int(float(number)))
-    return counters

@@ -17,8 +17,8 @@ from neo4j.graph import Node as NNode, Path as NPath, Relationship as NRel
 from neo4j.spatial import Point
 from neo4j.time import Date, DateTime, Duration, Time
 
-from kg.errors import KgError, QueryError, StoreBusy, StoreError
-from kg.store import Counters, GraphStore, Node, Path, Rel
+from kg.errors import KgError, QueryError, QueryTimeout, StoreBusy, StoreError, WriteFailed
+from kg.store.base import READ_ONLY_REFUSAL, Counters, GraphPath, GraphStore, Node, Rel, check_params
 
 LEASE_MS = 10 * 60 * 1000       # the writer lease; renew() per batch keeps it
 LOCK_ID = "load"
@@ -83,8 +83,9 @@ class Neo4jStore(GraphStore):
     kind = "neo4j"
 
     def __init__(self, uri: str, user: str = "neo4j", password: str | None = None,
-                 database: str | None = None, lock_timeout: float = 30.0):
+                 database: str | None = None, lock_timeout: float = 30.0, read_timeout: float = 60.0):
         self.uri, self.user, self.database, self.lock_timeout = uri, user, database, lock_timeout
+        self.read_timeout = read_timeout
         self._token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._lock_constraint_made = False
         auth = (user, password) if password is not None else None
@@ -103,16 +104,20 @@ class Neo4jStore(GraphStore):
 
     # -- the GraphStore primitives ------------------------------------------------------
 
-    def run(self, query: str, params: dict | None = None, *, write: bool = False) -> list[dict[str, Any]]:
-        """A READ session makes the server itself refuse writes.  Writes run auto-commit,
-        which also allows schema commands and CALL {…} IN TRANSACTIONS."""
+    def run(self, query: str, params: dict | None = None, *, write: bool = False,
+            timeout: float | None = None) -> list[dict[str, Any]]:
+        """A READ session makes the server itself refuse writes, and reads carry a server-side
+        transaction timeout.  Writes run auto-commit, which also allows schema commands and
+        CALL {…} IN TRANSACTIONS."""
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+        limit = None if write else (timeout or self.read_timeout)
+        check_params(params)
         try:
             with self._session(mode) as session:
-                result = session.run(query, params or {})
+                result = session.run(neo4j.Query(query, timeout=limit), params or {})
                 return [{key: plain(value) for key, value in record.items()} for record in result]
         except (Neo4jError, DriverError) as e:
-            raise self._failed(e, query, write) from None
+            raise self._failed(e, query, write, limit) from None
         except (TypeError, ValueError, OverflowError) as e:      # the driver cannot send a parameter
             raise StoreError(f"Neo4j at {self.uri}: bad parameter: {e}") from None
 
@@ -121,14 +126,22 @@ class Neo4jStore(GraphStore):
         counters = Counters()
         query = ""
         try:
+            for _, params in statements:
+                check_params(params)
+        except StoreError as e:
+            raise WriteFailed(f"Neo4j at {self.uri}: {e}") from None
+        try:
             with self._session(neo4j.WRITE_ACCESS) as session, session.begin_transaction() as tx:
                 for query, params in statements:
                     counters += to_counters(tx.run(query, params or {}).consume().counters)
                 tx.commit()
         except (Neo4jError, DriverError) as e:
-            raise self._failed(e, query, True) from None
+            error = self._failed(e, query, True)
+            if isinstance(e, Neo4jError) and (e.code or "").startswith("Neo.ClientError.Statement"):
+                raise WriteFailed(str(error)) from None       # the data, not the server: rolled back
+            raise error from None
         except (TypeError, ValueError, OverflowError) as e:
-            raise StoreError(f"Neo4j at {self.uri}: bad parameter: {e}") from None
+            raise WriteFailed(f"Neo4j at {self.uri}: bad parameter: {e}") from None
         return counters
 
     @contextlib.contextmanager
@@ -147,6 +160,10 @@ class Neo4jStore(GraphStore):
         finally:
             with contextlib.suppress(StoreError):      # unreachable now: the lease just expires
                 self.run(_RELEASE, {"id": LOCK_ID, "token": self._token}, write=True)
+
+    def nodes_by_id(self, ids: list[str]) -> list[Node]:
+        rows = self.run("MATCH (n) WHERE elementId(n) IN $ids RETURN n", {"ids": sorted(ids)})
+        return [r["n"] for r in rows]
 
     def renew(self) -> None:
         """Push the lease's expiry 10 minutes ahead; fails if another process took it over."""
@@ -178,12 +195,14 @@ class Neo4jStore(GraphStore):
         if driver is not None:
             driver.close()
 
-    def _failed(self, error: Exception, query: str, write: bool) -> KgError:
+    def _failed(self, error: Exception, query: str, write: bool, timeout: float | None = None) -> KgError:
         where = " ".join(query.split())[:120]
         code = getattr(error, "code", None) or ""
         if code == "Neo.ClientError.Statement.AccessMode":
-            return QueryError(f"Neo4j at {self.uri}: a read-only run refused a statement that writes "
-                              f"(pass write=True): {where}")
+            return QueryError(f"Neo4j at {self.uri}: {READ_ONLY_REFUSAL}: {where}")
+        if "TransactionTimedOut" in code:
+            return QueryTimeout(f"Neo4j at {self.uri}: the query ran past its limit of {timeout:g} s "
+                                f"and was stopped (kg query --timeout SECONDS): {where}")
         if not isinstance(error, Neo4jError) or code.startswith("Neo.TransientError"):
             return StoreError(f"Neo4j at {self.uri}: {one_line(error)}")
         kind = StoreError if write else QueryError
@@ -273,7 +292,7 @@ def plain(value: Any) -> Any:
         return Rel(value.element_id, value.type, value.start_node.element_id,
                    value.end_node.element_id, plain(dict(value)))
     if isinstance(value, NPath):
-        return Path(tuple(map(plain, value.nodes)), tuple(map(plain, value.relationships)))
+        return GraphPath(tuple(map(plain, value.nodes)), tuple(map(plain, value.relationships)))
     if isinstance(value, (Date, DateTime, Time)):
         return value.iso_format()
     if isinstance(value, Duration):

@@ -28,12 +28,44 @@ Rules both engines need (FalkorDB and Neo4j differ otherwise):
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from kg.model import EntityType, RelationType
+from kg.resolve import EdgeRow, NodeRow
 
 LABELS = tuple(str(t) for t in EntityType)
 TYPES = tuple(str(t) for t in RelationType)
 EDGE_LISTS = ("articles", "evidence", "titles", "dates", "amounts", "currencies", "amount_texts")
-EDGE_ITEM = ("article", "evidence", "title", "date", "amount", "currency", "amount_text")
+
+
+@dataclass
+class NodeUpdate:
+    """What one batch adds to one node: the rows of upsert_nodes()."""
+    key: str
+    name: str
+    forms: list[str] = field(default_factory=list)
+    count: int = 0
+    first: str | None = None
+    last: str | None = None
+
+    def add(self, row: NodeRow) -> None:
+        self.count += row.count
+        self.forms += [f for f in row.forms if f not in self.forms]
+        if row.date:
+            self.first = min(self.first or row.date, row.date)
+            self.last = max(self.last or row.date, row.date)
+
+
+def amount_key(amount: float | None) -> str:
+    """How an amount is kept in an edge's `amounts` list: exact text of the float, "" for none
+    (a graph list cannot hold null; retract_edges maps the text back to the number)."""
+    return "" if amount is None else repr(float(amount))
+
+
+def edge_item(e: EdgeRow) -> list:
+    """One item of upsert_edges()'s row.items: the EDGE_LISTS values in order, then the number."""
+    return [e.article, e.evidence or "", e.title or "", e.date or "", amount_key(e.amount), e.currency or "",
+            e.amount_text or "", e.amount]
 
 
 def _label(label: str) -> str:
@@ -137,18 +169,36 @@ def retracted_amounts() -> str:
             "UNWIND r.amounts AS amount WITH DISTINCT amount WHERE amount <> '' RETURN amount")
 
 
-def retract_edges() -> str:
-    """Remove one article's evidence from every edge near its entities; delete bare edges.
-    $amount_texts / $amount_values map each amount text to its number."""
-    keep = "[i IN range(0, size(r.articles) - 1) WHERE r.articles[i] <> $id]"
+def _drop_items(keep: str) -> str:
+    """Keep the aligned list items at indexes `keep` of the edges `r`, re-derive the scalars, delete
+    edges left without evidence.  $amount_texts / $amount_values map each amount text to its number."""
     sets = ", ".join(f"r.{lst} = [i IN keep | r.{lst}[i]]" for lst in EDGE_LISTS)
     amount = ("$amount_values[head([i IN range(0, size($amount_texts) - 1) "
               "WHERE $amount_texts[i] = head([x IN r.amounts WHERE x <> ''])])]")
-    return ("MATCH (:Article {id: $id})-[:MENTIONS]->(n)-[r]-() "
-            "WHERE type(r) <> 'MENTIONS' AND $id IN r.articles "
-            f"WITH DISTINCT r, {keep} AS keep SET {sets} "
+    return (f"WITH DISTINCT r, {keep} AS keep SET {sets} "
             f"WITH r SET {_scalars()}, r.amount = {amount} "
             "WITH r WHERE size(r.articles) = 0 DELETE r")
+
+
+def retract_edges() -> str:
+    """Remove one article's evidence from every edge near its entities; delete bare edges."""
+    return ("MATCH (:Article {id: $id})-[:MENTIONS]->(n)-[r]-() "
+            "WHERE type(r) <> 'MENTIONS' AND $id IN r.articles "
+            + _drop_items("[i IN range(0, size(r.articles) - 1) WHERE r.articles[i] <> $id]"))
+
+
+def withdraw_edges(rtype: str, head_label: str, tail_label: str) -> str:
+    """Remove articles $ids' evidence from the edges $rows ({head, tail} keys), found by their ends,
+    not through mentions: a failed batch may have written edges whose mentions it did not write."""
+    return (f"UNWIND $rows AS row MATCH (h:{_label(head_label)} {{key: row.head}})"
+            f"-[r:{_type(rtype)}]->(t:{_label(tail_label)} {{key: row.tail}}) "
+            "WHERE any(a IN r.articles WHERE a IN $ids) "
+            + _drop_items("[i IN range(0, size(r.articles) - 1) WHERE NOT r.articles[i] IN $ids]"))
+
+
+def unseal_articles() -> str:
+    """An article without sha256 is not fully loaded: the next load retracts it and writes it again."""
+    return "UNWIND $ids AS id MATCH (a:Article {id: id}) REMOVE a.sha256"
 
 
 def retract_mentions() -> str:

@@ -26,7 +26,7 @@ import networkx as nx
 from kg.errors import KgError
 from kg.model import SYMMETRIC
 from kg.viz.palette import OTHER, PALETTE
-from kg.viz.select import View
+from kg.viz.view import View
 
 UNDIRECTED = frozenset(str(t) for t in SYMMETRIC)
 LAYOUT_SEED = 20251011

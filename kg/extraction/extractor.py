@@ -1,25 +1,29 @@
 """Article -> Extraction: clean, run the pipeline, package the result.
 
-`extract_all` streams any number of articles through the pipeline, in
-worker processes when asked, with memory bounded by the batch size.
+`Extractor` holds one pipeline (built once per process); `extract_all`
+streams any number of articles through it, in worker processes when asked,
+with memory bounded by the chunk size.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+import kg.extraction.components  # noqa: F401  (registers the built-in components)
 from kg.clean import clean_article, sha256
 from kg.errors import ComponentError, KgError
-from kg.model import Article, Doc, Extraction
-from kg.pipeline import Pipeline, build_pipeline
+from kg.extraction.components import DEFAULT_PIPELINE
+from kg.extraction.doc import Doc
+from kg.extraction.pipeline import Pipeline, build_pipeline
+from kg.model import Article, Extraction
 
 _PIPELINE: Pipeline | None = None
 
 
 def pipeline() -> Pipeline:
-    """The default pipeline, built once per process."""
+    """The default pipeline, built once per process (a Vocab is costly to warm up)."""
     global _PIPELINE
     if _PIPELINE is None:
-        _PIPELINE = build_pipeline()
+        _PIPELINE = build_pipeline(DEFAULT_PIPELINE)
     return _PIPELINE
 
 
@@ -35,12 +39,19 @@ def to_extraction(doc: Doc) -> Extraction:
     a = doc.article
     return Extraction(doc_id=a.id, title=a.title, date=a.date, source=a.source, url=a.url,
                       sha256=sha256(doc.text), entities=doc.entities, relations=doc.relations,
-                      sentences=[s.text for s in doc.sentences])
+                      sentences=[s.text for s in doc.sentences], where=a.where)
+
+
+def run(article: Article, nlp: Pipeline | None = None) -> Doc:
+    """Clean one article and run a pipeline (the default one) over it."""
+    nlp = nlp or pipeline()
+    cleaned = clean_article(article)
+    return nlp(nlp.make_doc(cleaned.article, cleaned.text, cleaned.offsets))
 
 
 def extract(article: Article) -> Extraction:
     """Clean one article and run the default pipeline on it."""
-    return to_extraction(pipeline()(clean_article(article)))
+    return to_extraction(run(article))
 
 
 Reporter = Callable[[KgError], None]
@@ -60,29 +71,24 @@ def _warm() -> None:
     pipeline()
 
 
-def extract_all(items: Iterable[Article | Extraction], on_error: Reporter,
+def extract_all(articles: Iterable[Article], on_error: Reporter,
                 workers: int = 1, chunk_size: int = 32) -> Iterator[Extraction]:
-    """Extract every article, in input order; Extraction records pass through.
+    """Extract every article, in input order.
 
     With workers > 1, chunks of articles go to a process pool, at most two
     chunks per worker in flight, so memory stays bounded by the chunk size
     however long the input stream is."""
     pipeline()                         # a broken pipeline fails here, once; forked workers inherit it
     if workers <= 1:
-        for item in items:
-            result = item if isinstance(item, Extraction) else _safe_extract(item)
-            if isinstance(result, KgError):
-                on_error(result)
-            else:
-                yield result
+        for article in articles:
+            yield from _report([_safe_extract(article)], on_error)
         return
     import multiprocessing as mp
     from collections import deque
 
-    chunks = _chunks(items, chunk_size)
     with mp.get_context("fork").Pool(workers, initializer=_warm) as pool:
         pending: deque = deque()
-        for chunk in chunks:
+        for chunk in _chunks(articles, chunk_size):
             pending.append(pool.apply_async(_extract_chunk, (chunk,)))
             if len(pending) >= 2 * workers:
                 yield from _report(pending.popleft().get(), on_error)
@@ -101,8 +107,8 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _extract_chunk(chunk: list[Article | Extraction]) -> list[Extraction | KgError]:
-    return [item if isinstance(item, Extraction) else _safe_extract(item) for item in chunk]
+def _extract_chunk(chunk: list[Article]) -> list[Extraction | KgError]:
+    return [_safe_extract(article) for article in chunk]
 
 
 def _report(results: list[Extraction | KgError], on_error: Reporter) -> Iterator[Extraction]:

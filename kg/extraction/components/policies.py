@@ -13,20 +13,17 @@ import re
 from functools import cache
 
 from kg import data
-from kg.components.spans import add_mention, token_index, trace_left
-from kg.model import Doc, EntityType
-from kg.pipeline import factory
+from kg.extraction.doc import Doc
+from kg.extraction.pipeline import factory
+from kg.extraction.text import add_mention, token_index, trace_left
+from kg.model import EntityType
 
 POLICY = EntityType.POLICY
-NOT_POLICY = ("白皮书", "蓝皮书", "报告", "年鉴", "指数", "榜单", "名单", "论文", "期刊", "杂志", "报",
-              "公告", "公示", "通讯", "周刊", "日报", "研究")
-UNQUOTED_ENDINGS = ("制度", "试点", "行动计划", "新政", "监管机制", "专项资金", "条例", "若干措施",
-                    "实施方案", "行动方案", "发展规划")
+NOT_POLICY = data.word_list("not_policy_endings")
+UNQUOTED_ENDINGS = data.word_list("unquoted_policy_endings")
 _DRAFT = re.compile(r"[（(](?:草案|征求意见稿|试行|修订|修订草案|\d{4}.{0,8})[）)]$")
-_LEADING_VERBS = ("试点", "推行", "实施", "落实", "建立", "完善", "健全", "探索", "推进", "深化", "出台", "发布", "印发", "通过",
-                  "开展", "开始", "启动", "参与", "纳入", "作为")
-_MAY_FOLLOW = ("项目", "工作", "的", "和", "与", "及", "等", "在", "为", "是", "已", "将", "也", "落地", "实施")
-_GENERIC_START = ("该", "这", "此", "相关", "一系列", "各类", "有关", "上述", "多项", "一批", "新", "本")
+_LEADING_VERBS = data.word_list("policy_leading_verbs")
+_GENERIC_START = data.word_list("policy_generic_openings")
 
 
 @cache
@@ -76,7 +73,7 @@ def find_unquoted(doc: Doc) -> list[tuple[int, int]]:
 
 
 @factory("policies", requires=("tokens",), assigns=("mentions",))
-def make_policies():
+def make_policies(vocab):
     endings()
 
     def policies(doc: Doc) -> Doc:

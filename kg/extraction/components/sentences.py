@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from kg.model import Doc, Sentence
-from kg.pipeline import component
+from kg.extraction.doc import Doc, Sentence
+from kg.extraction.pipeline import component
 
 _END = re.compile(r"[。！？!?；;]+|…+|\n+")
 _CLOSERS = "”’\"'」』）)】》"

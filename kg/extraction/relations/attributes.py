@@ -7,9 +7,11 @@
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
+MAX_AMOUNT = 1e16                        # ten thousand trillion: above any deal, below float trouble
 _UNITS = {"万亿": 1e12, "亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3}
 _CURRENCY = [("美元", "USD"), ("欧元", "EUR"), ("英镑", "GBP"), ("日元", "JPY"), ("港元", "HKD"),
              ("港币", "HKD"), ("人民币", "CNY"), ("元", "CNY")]
@@ -25,6 +27,8 @@ def find_amount(text: str) -> tuple[float, str, str] | None:
     if not m:
         return None
     value = float(m.group(1)) * _UNITS.get(m.group(2) or "", 1)
+    if not math.isfinite(value) or value > MAX_AMOUNT:
+        return None                      # 320 nines 亿元 is not money any article states
     unit = m.group(3)
     currency = next(code for word, code in _CURRENCY if word in unit)
     return value, currency, m.group(0)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from kg.components.attributes import find_amount, find_date
-from kg.components.relcontext import (
-    EVT, ORG, PER, POL, Context, M, R, find_word, group_after, group_before, make_rel, pairs, trigger_hits, trigger_re, triggers,
+from kg.extraction.relations.attributes import find_amount, find_date
+from kg.extraction.relations.context import (
+    EVT, ORG, PER, POL, Context, EntityMention, find_word, group_after, group_before, make_rel, pairs, trigger_hits, trigger_re, triggers,
 )
-from kg.model import Attrs, Relation
+from kg.model import Attrs, Relation, RelationType
 
 FOUNDED_KINDS = ("基金", "公司", "有限公司", "合伙企业", "有限合伙", "集团", "合资公司")
 
@@ -28,7 +28,7 @@ def partners_with(ctx: Context) -> list[Relation]:
             if m.group(0) in _OBJECT_VERBS and group:
                 obj = group_after(ctx, s.start + m.end(), i, max_gap=3)
                 for o in obj[:1]:
-                    out.append(make_rel(group[-1], R.PARTNERS_WITH, o, ctx, i, "partner-object"))
+                    out.append(make_rel(group[-1], RelationType.PARTNERS_WITH, o, ctx, i, "partner-object"))
             if len(group) >= 2:
                 out += pairs(group, ctx, i, "partner")
             elif len(group) == 1:
@@ -36,19 +36,19 @@ def partners_with(ctx: Context) -> list[Relation]:
                 partner = _with_partner(ctx, i, pos)
                 subject = ctx.by_sentence[i][0]
                 if partner and subject.type == ORG and subject.name != partner.name:
-                    out.append(make_rel(subject, R.PARTNERS_WITH, partner, ctx, i, "partner-with"))
+                    out.append(make_rel(subject, RelationType.PARTNERS_WITH, partner, ctx, i, "partner-with"))
             else:
                 partner = _with_partner(ctx, i, pos)
                 subject = ctx.by_sentence[i][0]
                 if partner and subject.type == ORG and subject is not partner:
-                    out.append(make_rel(subject, R.PARTNERS_WITH, partner, ctx, i, "partner-with"))
+                    out.append(make_rel(subject, RelationType.PARTNERS_WITH, partner, ctx, i, "partner-with"))
     return out
 
 
 _OBJECT_VERBS = ("联动", "携手", "牵手", "结盟")
 
 
-def _with_partner(ctx: Context, i: int, pos: int) -> M | None:
+def _with_partner(ctx: Context, i: int, pos: int) -> EntityMention | None:
     """The B of `与 B (等…)` right before the trigger."""
     cands = [o for o in ctx.of(i, ORG) if o.end <= pos]
     for o in reversed(cands):
@@ -75,7 +75,7 @@ def invests_in(ctx: Context) -> list[Relation]:
             if targets and lead:
                 investors = group_before(ctx, s.start + lead.start(), i, max_gap=8)
                 for inv in investors:
-                    out.append(make_rel(inv, R.INVESTS_IN, targets[0], ctx, i, "round", attrs))
+                    out.append(make_rel(inv, RelationType.INVESTS_IN, targets[0], ctx, i, "round", attrs))
         out += _round_led(ctx, i, attrs)
         for m in trigger_re("INVESTS_IN", "verb").finditer(s.text):
             vpos, vend = s.start + m.start(), s.start + m.end()
@@ -88,7 +88,7 @@ def invests_in(ctx: Context) -> list[Relation]:
                 investors = _paragraph_subject(ctx, i)
             for inv in investors:
                 for t in targets:
-                    out.append(make_rel(inv, R.INVESTS_IN, t, ctx, i, "invest", attrs))
+                    out.append(make_rel(inv, RelationType.INVESTS_IN, t, ctx, i, "invest", attrs))
         for m in trigger_re("INVESTS_IN", "found").finditer(s.text):
             vpos, vend = s.start + m.start(), s.start + m.end()
             founders = group_before(ctx, vpos, i, max_gap=14)
@@ -97,7 +97,7 @@ def invests_in(ctx: Context) -> list[Relation]:
             for c in created[:1]:
                 for f in founders:
                     if f.name != c.name:
-                        out.append(make_rel(f, R.INVESTS_IN, c, ctx, i, "found", attrs))
+                        out.append(make_rel(f, RelationType.INVESTS_IN, c, ctx, i, "found", attrs))
                 if len(founders) > 1:
                     out += pairs(founders, ctx, i, "co-found")
     return out
@@ -126,11 +126,11 @@ def _round_led(ctx: Context, i: int, attrs: Attrs) -> list[Relation]:
     for m in _LEAD.finditer(s.text, raiser.end - s.start):
         for inv in group_before(ctx, s.start + m.start(), i, max_gap=2):
             if inv.name != raiser.name:
-                out.append(make_rel(inv, R.INVESTS_IN, raiser, ctx, i, "round-led", attrs))
+                out.append(make_rel(inv, RelationType.INVESTS_IN, raiser, ctx, i, "round-led", attrs))
     return out
 
 
-def _paragraph_subject(ctx: Context, i: int) -> list[M]:
+def _paragraph_subject(ctx: Context, i: int) -> list[EntityMention]:
     """The organisations a paragraph is about: the latest earlier sentence of
     the same paragraph that lists several (上海生物医药产业母基金、…以及上海国资母基金，…)."""
     for j in range(i - 1, -1, -1):
@@ -144,7 +144,7 @@ def _paragraph_subject(ctx: Context, i: int) -> list[M]:
     return []
 
 
-def _founded_here(ctx: Context, o: M, vend: int) -> bool:
+def _founded_here(ctx: Context, o: EntityMention, vend: int) -> bool:
     """合资成立直观复星: a joint venture named right after the verb."""
     return o.start == vend or ctx.text(vend, o.start) == "了"
 
@@ -159,7 +159,7 @@ def organizes(ctx: Context) -> list[Relation]:
             by = [o for o in ctx.of(i, ORG) if o.end <= vpos and "由" in ctx.text(o.start - 2, o.start)]
             orgs = by[-1:]
         ev = [e for e in events if e.start >= vpos] or events
-        out += [make_rel(o, R.ORGANIZES, ev[0], ctx, i, "organize") for o in orgs]
+        out += [make_rel(o, RelationType.ORGANIZES, ev[0], ctx, i, "organize") for o in orgs]
     return out
 
 
@@ -170,5 +170,5 @@ def issues(ctx: Context) -> list[Relation]:
         after = [p for p in policies if p.start >= vend and p.start - vend <= 12]
         if issuers and after:
             when = find_date(ctx.sentence_text(i), ctx.doc.article.date)
-            out.append(make_rel(issuers[-1], R.ISSUES, after[0], ctx, i, "issue", Attrs(date=when)))
+            out.append(make_rel(issuers[-1], RelationType.ISSUES, after[0], ctx, i, "issue", Attrs(date=when)))
     return out

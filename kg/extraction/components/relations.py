@@ -12,12 +12,13 @@ partner with one another.
 """
 from __future__ import annotations
 
-from kg.components.rel_business import approved, develops
-from kg.components.rel_organizations import invests_in, issues, organizes, partners_with
-from kg.components.rel_people import spoke_at, works_for
-from kg.components.relcontext import Context, R
-from kg.model import Doc, Relation, schema_allows
-from kg.pipeline import component
+from kg.extraction.doc import Doc
+from kg.extraction.pipeline import component
+from kg.extraction.relations.business import approved, develops
+from kg.extraction.relations.context import Context
+from kg.extraction.relations.organizations import invests_in, issues, organizes, partners_with
+from kg.extraction.relations.people import spoke_at, works_for
+from kg.model import Relation, fact_key, schema_allows
 
 
 RULES = (works_for, spoke_at, develops, approved, partners_with, invests_in, organizes, issues)
@@ -31,9 +32,7 @@ def find_relations(doc: Doc) -> list[Relation]:
         for r in rule(ctx):
             if r.head == r.tail or not schema_allows(r.type, types[r.head], types[r.tail]):
                 continue
-            key = (r.head, r.type, r.tail)
-            if r.type == R.PARTNERS_WITH:
-                key = (*sorted((r.head, r.tail)), r.type)
+            key = fact_key(r.head, r.type, r.tail)
             if key not in seen:
                 seen[key] = r
     return list(seen.values())

@@ -9,52 +9,19 @@ canonical name in `ref`, which cross-article resolution uses as the key.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cache
 
 import ahocorasick
 
-from kg import data
-from kg.components.spans import add_mention, token_index
-from kg.model import Doc, EntityType
-from kg.pipeline import factory
+from kg.extraction.doc import Doc
+from kg.extraction.pipeline import factory
+from kg.extraction.text import add_mention, token_index
+from kg.model import EntityType
+from kg.names import LexiconEntry, lexicon
 
 
-@dataclass(frozen=True)
-class Entry:
-    form: str
-    canonical: str
-    role: str              # regulator | gov | company
-
-
-@cache
-def entries() -> tuple[Entry, ...]:
-    out = []
-    for canonical, aliases, role in data.table("regulators.tsv", 3):
-        for form in [canonical, *aliases.split("|")]:
-            out.append(Entry(form.strip(), canonical, role))
-    for canonical, aliases in data.table("companies.tsv", 2):
-        for form in [canonical, *aliases.split("|")]:
-            out.append(Entry(form.strip(), canonical, "company"))
-    return tuple(e for e in out if e.form)
-
-
-@cache
-def role_of() -> dict[str, str]:
-    """canonical name -> role, for relation rules (who can approve)."""
-    return {e.canonical: e.role for e in entries()}
-
-
-@cache
-def canonical_of() -> dict[str, str]:
-    """any lexicon form (lower case) -> canonical name."""
-    return {e.form.lower(): e.canonical for e in entries()}
-
-
-@cache
-def automaton() -> ahocorasick.Automaton:
+def build_automaton() -> ahocorasick.Automaton:
     auto = ahocorasick.Automaton()
-    for e in entries():
+    for e in lexicon():
         auto.add_word(e.form.lower(), e)
     auto.make_automaton()
     return auto
@@ -64,12 +31,12 @@ _LATIN = re.compile(r"[A-Za-z0-9]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def find(doc: Doc) -> list[tuple[int, int, Entry]]:
+def find(doc: Doc, automaton: ahocorasick.Automaton) -> list[tuple[int, int, LexiconEntry]]:
     """Longest non-overlapping lexicon matches, left to right."""
     text = doc.text.lower()
     idx = token_index(doc)
     hits = []
-    for end_inclusive, entry in automaton().iter(text):
+    for end_inclusive, entry in automaton.iter(text):
         end = end_inclusive + 1
         start = end - len(entry.form)
         if _acceptable(doc.text, start, end, entry.form, idx):
@@ -96,11 +63,11 @@ def _acceptable(text: str, start: int, end: int, form: str, idx) -> bool:
 
 
 @factory("lexicon", requires=("tokens",), assigns=("mentions",))
-def make_lexicon():
-    automaton()
+def make_lexicon(vocab):
+    automaton = build_automaton()
 
-    def lexicon(doc: Doc) -> Doc:
-        for start, end, entry in find(doc):
+    def lexicon_matches(doc: Doc) -> Doc:
+        for start, end, entry in find(doc, automaton):
             add_mention(doc, start, end, EntityType.ORGANIZATION, "lexicon", ref=entry.canonical)
         return doc
-    return lexicon
+    return lexicon_matches

@@ -1,11 +1,19 @@
-"""Words with offsets and dictionary part-of-speech tags, from kg's own jieba.
+"""The pipeline's shared state: jieba's tokenizer and its dictionary tags.
+
+A pipeline owns one Vocab and every Doc it makes carries it (doc.vocab), so
+components and helpers reach the tokenizer through the document, never
+through module globals.
 
 Tags come from jieba's dictionary (word -> tag), not from jieba.posseg's HMM
 tagger: a lookup costs nothing, while posseg runs at a fifth of the speed of
-plain cutting.  Words jieba invents (not in the dictionary) get tag "x".
-The dictionary is also kept as an indexed SQLite file in the user cache
-directory, so a short run (one new article) starts in milliseconds and a long
-one switches to jieba's in-memory prefix dictionary after a few documents.
+plain cutting.  Words jieba invents (not in the dictionary) get a shape tag
+("x" for unknown Chinese).
+
+Start-up: loading jieba's prefix dictionary takes half a second or more,
+which a `kg load` of one new article cannot afford.  So the dictionary is
+also kept as an indexed SQLite file in the user cache directory; a Vocab
+answers from it until it has tokenized SWITCH_AFTER documents, then loads
+the whole dictionary into memory.  Both give the same cuts (tested).
 """
 from __future__ import annotations
 
@@ -20,8 +28,7 @@ from pathlib import Path
 
 import jieba
 
-from kg.model import Doc, Token
-from kg.pipeline import factory
+from kg.extraction.doc import Token
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -34,10 +41,21 @@ def cache_dir() -> Path:
     return path
 
 
+def _dictionary_source() -> Path:
+    return Path(jieba.__file__).with_name("dict.txt")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)            # a concurrent reader never sees half a file
+
+
 @cache
 def tag_table() -> dict[str, str]:
     """jieba's dictionary tags in memory, cached as marshal keyed by the dictionary's mtime."""
-    source = Path(jieba.__file__).with_name("dict.txt")
+    source = _dictionary_source()
     cached = cache_dir() / f"jieba-tags-{int(source.stat().st_mtime)}.marshal"
     try:
         return marshal.loads(cached.read_bytes())
@@ -49,24 +67,16 @@ def tag_table() -> dict[str, str]:
             parts = line.split()
             if len(parts) == 3:
                 tags[parts[0]] = parts[2]
-    fd, tmp = tempfile.mkstemp(dir=cache_dir())
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(marshal.dumps(tags))
-    os.replace(tmp, cached)            # atomic: a concurrent reader never sees half a file
+    _atomic_write(cached, marshal.dumps(tags))
     return tags
 
 
 class DictionaryFile:
-    """jieba's dictionary as an indexed SQLite file in the cache directory.
-
-    Loading jieba's prefix dictionary takes half a second or more, which a
-    `kg load` of one new article cannot afford (issue: under 2 s in all).  A
-    SQLite table answers the few thousand look-ups one article needs in a
-    few milliseconds; a process that goes on to extract many articles swaps
-    in the full in-memory dictionary (see `Words`)."""
+    """jieba's dictionary as an indexed SQLite file in the cache directory: a few
+    thousand look-ups (one article) take milliseconds."""
 
     def __init__(self):
-        source = Path(jieba.__file__).with_name("dict.txt")
+        source = _dictionary_source()
         self.path = cache_dir() / f"jieba-dict-{int(source.stat().st_mtime)}.sqlite"
         if not self.path.exists():
             self._build(source)
@@ -96,23 +106,20 @@ class DictionaryFile:
         db.execute("INSERT INTO meta VALUES ('total', ?)", (total,))
         db.commit()
         db.close()
-        os.replace(tmp, self.path)       # atomic: a concurrent reader never sees half a file
+        os.replace(tmp, self.path)
 
     def lookup(self, word: str) -> tuple[int, str | None] | None:
         return self.db.execute("SELECT freq, tag FROM words WHERE word = ?", (word,)).fetchone()
 
 
 class Words(Mapping):
-    """jieba's FREQ (and our tag table) answered from SQLite, memoised; after
-    `SWITCH_AFTER` documents the full in-memory dictionaries take over."""
-
-    SWITCH_AFTER = 16
+    """jieba's FREQ answered from the SQLite file, memoised (what a jieba.Tokenizer reads)."""
 
     def __init__(self, dictionary: DictionaryFile):
         self.dictionary = dictionary
         self.memo: dict[str, tuple[int, str | None] | None] = {}
 
-    def _get(self, word: str):
+    def entry(self, word: str) -> tuple[int, str | None] | None:
         try:
             return self.memo[word]
         except KeyError:
@@ -120,16 +127,16 @@ class Words(Mapping):
             return hit
 
     def __getitem__(self, word: str) -> int:
-        hit = self._get(word)
+        hit = self.entry(word)
         if hit is None:
             raise KeyError(word)
         return hit[0]
 
     def __contains__(self, word) -> bool:
-        return self._get(word) is not None
+        return self.entry(word) is not None
 
     def get(self, word, default=None):
-        hit = self._get(word)
+        hit = self.entry(word)
         return default if hit is None else hit[0]
 
     def __iter__(self):
@@ -140,17 +147,17 @@ class Words(Mapping):
 
 
 class TagLookup:
-    """word -> jieba dictionary tag, from SQLite until the full table is loaded."""
+    """word -> jieba dictionary tag, from the SQLite file."""
 
     def __init__(self, words: Words):
         self.words = words
 
     def get(self, word: str, default=None):
-        hit = self.words._get(word)
+        hit = self.words.entry(word)
         return default if hit is None or hit[1] is None else hit[1]
 
     def __contains__(self, word) -> bool:
-        hit = self.words._get(word)
+        hit = self.words.entry(word)
         return hit is not None and hit[1] is not None
 
     def __getitem__(self, word: str) -> str:
@@ -160,12 +167,10 @@ class TagLookup:
         return tag
 
 
-_STATE = {"docs": 0, "full": False}
-
+# The loaded dictionaries are read-only resources: one copy per process serves every Vocab.
 
 @cache
 def _light() -> tuple[jieba.Tokenizer, TagLookup]:
-    """A tokenizer that starts in milliseconds, reading the dictionary from SQLite."""
     words = Words(DictionaryFile())
     tok = jieba.Tokenizer()
     tok.FREQ, tok.total, tok.initialized = words, words.dictionary.total, True
@@ -180,35 +185,51 @@ def _full() -> jieba.Tokenizer:
     return tok
 
 
-def tokenizer() -> jieba.Tokenizer:
-    return _full() if _STATE["full"] else _light()[0]
+class Vocab:
+    """Tokenizer and dictionary tags for one pipeline (see the module docstring)."""
+
+    SWITCH_AFTER = 16
+
+    def __init__(self, full: bool = False):
+        self.docs = 0
+        self.full = False
+        if full:
+            self.use_full_dictionary()
+        else:
+            _light()
+
+    @property
+    def tokenizer(self) -> jieba.Tokenizer:
+        return _full() if self.full else _light()[0]
+
+    @property
+    def tags(self) -> Mapping[str, str] | TagLookup:
+        """word -> dictionary tag (a dict once the full dictionary is loaded)."""
+        return tag_table() if self.full else _light()[1]
+
+    def use_full_dictionary(self) -> None:
+        """Load jieba's whole dictionary now (worth it before many documents)."""
+        _full(), tag_table()
+        self.full = True
+
+    def cut(self, text: str, hmm: bool = True) -> list[str]:
+        return list(self.tokenizer.cut(text, HMM=hmm))
+
+    def tokenize(self, text: str) -> list[Token]:
+        self.docs += 1
+        if not self.full and self.docs > self.SWITCH_AFTER:
+            self.use_full_dictionary()
+        tags = self.tags
+        out, pos = [], 0
+        for word in self.tokenizer.cut(text, HMM=True):
+            end = pos + len(word)
+            out.append(Token(pos, end, word, tags.get(word) or shape_tag(word)))
+            pos = end
+        return out
 
 
-def word_tags():
-    """word -> dictionary tag (a dict once the full dictionary is loaded)."""
-    return tag_table() if _STATE["full"] else _light()[1]
-
-
-def use_full_dictionary() -> None:
-    """Load jieba's whole dictionary now (worth it before many documents)."""
-    _STATE["full"] = True
-    _full(), tag_table()
-
-
-def tokenize(text: str) -> list[Token]:
-    _STATE["docs"] += 1
-    if not _STATE["full"] and _STATE["docs"] > Words.SWITCH_AFTER:
-        use_full_dictionary()
-    tags_ = word_tags()
-    out, pos = [], 0
-    for word in tokenizer().cut(text, HMM=True):
-        end = pos + len(word)
-        out.append(Token(pos, end, word, tags_.get(word) or _shape_tag(word)))
-        pos = end
-    return out
-
-
-def _shape_tag(word: str) -> str:
+def shape_tag(word: str) -> str:
+    """A tag from the shape of a word jieba's dictionary does not know."""
     if word.isspace():
         return "space"
     if word.replace(".", "").isdigit():
@@ -218,13 +239,3 @@ def _shape_tag(word: str) -> str:
     if not any(c.isalnum() for c in word):
         return "punct"
     return "x"
-
-
-@factory("tokens", assigns=("tokens",))
-def make_tokens():
-    tokenizer()                       # the SQLite dictionary opens here; see Words for the switch
-
-    def tokens(doc: Doc) -> Doc:
-        doc.tokens = tokenize(doc.text)
-        return doc
-    return tokens

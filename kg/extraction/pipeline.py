@@ -2,9 +2,13 @@
 
 A component is a callable `Doc -> Doc` registered by name with what it needs
 (`requires`) and what it adds (`assigns`).  Stateless components are plain
-functions (`@component`); a component with state (lexicons, a tokenizer) is
-made by a factory (`@factory`) called once per process.  `build_pipeline`
-checks that every requirement is assigned upstream.
+functions (`@component`); a component with state of its own (a compiled
+lexicon, a model) is made by a factory (`@factory`) that receives the
+pipeline's Vocab and is called once per pipeline.  `build_pipeline` checks
+that every requirement is assigned upstream.
+
+This module only keeps the registry: the built-in components register
+themselves when kg.extraction.components is imported (kg.extraction.extractor does).
 """
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from kg.errors import ComponentError, KgError
-from kg.model import Doc
+from kg.extraction.doc import Doc
+from kg.extraction.vocab import Vocab
+from kg.model import Article
 
 ComponentFn = Callable[[Doc], Doc]
 
@@ -20,7 +26,7 @@ ComponentFn = Callable[[Doc], Doc]
 @dataclass(frozen=True)
 class Registration:
     name: str
-    make: Callable[[], ComponentFn]
+    make: Callable[[Vocab], ComponentFn]
     requires: tuple[str, ...]
     assigns: tuple[str, ...]
 
@@ -28,8 +34,9 @@ class Registration:
 REGISTRY: dict[str, Registration] = {}
 
 
-def _register(name: str, make, requires, assigns) -> None:
-    if name in REGISTRY and REGISTRY[name].make is not make:
+def _register(name: str, make, requires, assigns, fn=None) -> None:
+    old = REGISTRY.get(name)
+    if old is not None and getattr(old.make, "component", old.make) is not (fn or make):
         raise KgError(f"component name {name!r} is already registered")
     REGISTRY[name] = Registration(name, make, tuple(requires), tuple(assigns))
 
@@ -37,29 +44,29 @@ def _register(name: str, make, requires, assigns) -> None:
 def component(name: str, requires: Iterable[str] = (), assigns: Iterable[str] = ()):
     """Register a stateless `Doc -> Doc` function."""
     def wrap(fn: ComponentFn) -> ComponentFn:
-        _register(name, lambda: fn, requires, assigns)
+        def make(vocab: Vocab) -> ComponentFn:
+            return fn
+        make.component = fn
+        _register(name, make, requires, assigns, fn)
         return fn
     return wrap
 
 
 def factory(name: str, requires: Iterable[str] = (), assigns: Iterable[str] = ()):
-    """Register a zero-argument constructor of a component with state."""
-    def wrap(make: Callable[[], ComponentFn]):
+    """Register a constructor `(vocab) -> component` of a component with state."""
+    def wrap(make: Callable[[Vocab], ComponentFn]):
         _register(name, make, requires, assigns)
         return make
     return wrap
 
 
-# The default pipeline, in order.  Each name is registered in kg/components/.
-DEFAULT_PIPELINE = (
-    "sentences", "tokens", "lexicon", "persons", "products", "organizations",
-    "policies", "events", "aliases", "entities", "relations",
-)
-
-
 class Pipeline:
-    def __init__(self, steps: list[tuple[str, ComponentFn]]):
+    def __init__(self, steps: list[tuple[str, ComponentFn]], vocab: Vocab):
         self.steps = steps
+        self.vocab = vocab
+
+    def make_doc(self, article: Article, text: str, offsets) -> Doc:
+        return Doc(article=article, text=text, offsets=offsets, vocab=self.vocab)
 
     def __call__(self, doc: Doc) -> Doc:
         for name, fn in self.steps:
@@ -75,10 +82,9 @@ class Pipeline:
         return doc
 
 
-def build_pipeline(names: Iterable[str] = DEFAULT_PIPELINE) -> Pipeline:
-    """Instantiate the named components, checking their requirements."""
-    import kg.components  # noqa: F401  (registers the built-in components)
-
+def build_pipeline(names: Iterable[str], vocab: Vocab | None = None) -> Pipeline:
+    """Instantiate the named (registered) components, checking their requirements."""
+    vocab = vocab or Vocab()
     steps, assigned = [], {"text", "article"}
     for name in names:
         reg = REGISTRY.get(name)
@@ -88,6 +94,6 @@ def build_pipeline(names: Iterable[str] = DEFAULT_PIPELINE) -> Pipeline:
         if missing:
             raise KgError(f"component {name!r} requires {', '.join(missing)}, "
                           f"which no earlier component assigns")
-        steps.append((name, reg.make()))
+        steps.append((name, reg.make(vocab)))
         assigned.update(reg.assigns)
-    return Pipeline(steps)
+    return Pipeline(steps, vocab)

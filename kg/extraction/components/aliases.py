@@ -12,22 +12,22 @@ from __future__ import annotations
 
 import re
 
-from kg.components.spans import add_mention, has_anchor, is_generic, token_index
-from kg.components.tokens import word_tags
-from kg.model import Doc, EntityType, Mention
-from kg.pipeline import component
+from kg import data
+from kg.extraction.doc import Doc
+from kg.extraction.pipeline import component
+from kg.extraction.text import add_mention, has_anchor, is_generic, token_index
+from kg.extraction.words import event_suffix_re, org_suffixes, org_suffixes_longest_first
+from kg.model import EntityType, Mention
 
-COUNTRIES = ("中国", "美国", "日本", "英国", "德国", "法国", "瑞士", "欧洲", "欧盟", "韩国", "丹麦",
-             "瑞典", "荷兰", "比利时", "意大利", "加拿大", "澳大利亚", "新加坡", "以色列", "印度", "巴西",
-             "上海", "北京", "香港", "中国香港", "深圳")
+COUNTRIES = data.word_list("countries")
+NATIONS = frozenset(data.word_list("nations"))
 _SHORT = re.compile(r"^[（(](?:以下|下文)?(?:简称|下称|简称为|以下称)[:：]?[“\"「]?([^”\"」）)]{1,20})[”\"」]?[）)]")
 _SHORT_COMMA = re.compile(r"^[，,](?:以下)?简称[“\"「]?([^”\"」，。]{1,20})[”\"」]?")
 _PAREN = re.compile(r"^[（(]([^（）()]{2,80})[）)]")
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 .&'\-]*$")
 # NHS（英国国家医疗服务体系）: an acronym glossed by a Chinese organisation name
 _GLOSS = re.compile(r"\b([A-Z][A-Za-z]{1,7})[（(]([\u4e00-\u9fff]{3,24})[）)]")
-_GLOSS_ENDINGS = ("体系", "组织", "机构", "协会", "学会", "委员会", "联盟", "署", "局", "中心", "基金会", "研究院",
-                  "研究所", "大学", "医院", "集团", "公司", "理事会", "联合会", "总局")
+_GLOSS_ENDINGS = data.word_list("gloss_endings")
 
 
 def find_alias_pairs(doc: Doc) -> list[tuple[Mention, int, int]]:
@@ -61,12 +61,9 @@ def find_alias_pairs(doc: Doc) -> list[tuple[Mention, int, int]]:
 
 
 def _without_country(name: str) -> str | None:
-    from kg.components.organizations import suffixes
     for c in sorted(COUNTRIES, key=len, reverse=True):
         rest = name[len(c):]
-        if name.startswith(c) and len(rest) >= 3 and rest.endswith(tuple(suffixes())) \
-                and c in ("中国", "美国", "日本", "英国", "德国", "法国", "瑞士", "韩国", "丹麦", "瑞典", "荷兰",
-                          "比利时", "意大利", "加拿大", "澳大利亚", "新加坡", "以色列", "印度", "巴西"):
+        if name.startswith(c) and len(rest) >= 3 and rest.endswith(tuple(org_suffixes())) and c in NATIONS:
             return rest
     return None
 
@@ -126,13 +123,12 @@ def _family_names(doc: Doc) -> None:
 def _event_tails(doc: Doc) -> None:
     """2025上海国际生物医药产业周 -> 国际生物医药产业周, 产业周: shorter forms an
     article uses for its event, when they end with a distinctive event word."""
-    from kg.components.events import suffix_re
     for m in list(doc.mentions):
         if m.type != EntityType.EVENT:
             continue
         for i in range(1, len(m.text) - 2):
             tail = m.text[i:]
-            ending = suffix_re().search(tail)
+            ending = event_suffix_re().search(tail)
             if ending and ending.end() == len(tail) and len(ending.group(0)) >= 3 \
                     and re.match(r"[\u4e00-\u9fff]", tail) and tail in doc.text[:m.start] + doc.text[m.end:]:
                 doc.aliases.append((m.text, tail))
@@ -140,18 +136,17 @@ def _event_tails(doc: Doc) -> None:
 
 def _stems(doc: Doc) -> None:
     """博睿康公司 -> 博睿康, when exactly one organisation has that stem."""
-    from kg.components.organizations import suffixes
     stems: dict[str, set[str]] = {}
-    tags = word_tags()
+    tags = doc.vocab.tags
     ends = token_index(doc).ends          # 中国科学院 splits as 中国科学院, never as 中国科|学院
     for m in doc.mentions:
         if m.type != EntityType.ORGANIZATION or m.rule == "unit":
             continue
-        for suf in sorted(suffixes(), key=len, reverse=True):
+        for suf in org_suffixes_longest_first():
             stem = m.text[:-len(suf)]
             if m.text.endswith(suf) and len(stem) >= 2 and re.search(r"[\u4e00-\u9fff]", stem):
                 if tags.get(stem) not in ("ns", "n", "v", "vn", "a") and not is_generic(stem) \
-                        and m.start + len(stem) in ends and not _ordinary_phrase(stem):
+                        and m.start + len(stem) in ends and not _ordinary_phrase(doc, stem):
                     stems.setdefault(stem, set()).add(m.text)
                 break
     for stem, fulls in stems.items():
@@ -160,11 +155,10 @@ def _stems(doc: Doc) -> None:
             doc.aliases.append((full, stem))
 
 
-def _ordinary_phrase(text: str) -> bool:
+def _ordinary_phrase(doc: Doc, text: str) -> bool:
     """未来产业: made only of ordinary dictionary words, so not a name on its own."""
-    from kg.components.tokens import tokenizer
-    tags = word_tags()
-    words = list(tokenizer().cut(text, HMM=False))
+    tags = doc.vocab.tags
+    words = doc.vocab.cut(text, hmm=False)
     return all(len(w) > 1 and tags.get(w) in ("n", "v", "vn", "t", "a", "d", "ns", "f", "b", "j", "m")
                for w in words)
 

@@ -18,11 +18,15 @@ from collections import Counter, defaultdict
 
 import networkx as nx
 
-from kg.components.aliases import COUNTRIES
-from kg.components.organizations import derive_org, suffixes
-from kg.components.spans import generic_places, norm
-from kg.model import Doc, Entity, EntityType, Mention
-from kg.pipeline import component
+from kg import data
+from kg.extraction.doc import Doc
+from kg.extraction.orgnames import derive_org
+from kg.extraction.pipeline import component
+from kg.extraction.words import generic_places, org_suffixes, org_suffixes_longest_first
+from kg.model import Entity, EntityType, Mention
+from kg.names import norm
+
+COUNTRIES = data.word_list("countries")
 
 _SUBSIDIARY = re.compile(r"^[（(]?(?:中国|上海|北京|苏州|香港)[）)]?.{0,8}(?:有限公司|分公司|公司)$")
 def fold_units(doc: Doc) -> list[Mention]:
@@ -57,8 +61,8 @@ def _inner_parent(doc: Doc, unit: Mention, orgs: list[Mention]) -> str | None:
             best = o
     if best:
         return best.text
-    suffix = next((s for s in sorted(suffixes(), key=len, reverse=True)
-                   if unit.text.endswith(s) and suffixes()[s] == "unit"), "")
+    suffix = next((s for s in org_suffixes_longest_first()
+                   if unit.text.endswith(s) and org_suffixes()[s] == "unit"), "")
     span = derive_org(doc, unit.start, unit.end - len(suffix))
     if span and span[1] < unit.end - len(suffix):          # a unit names itself: 药品监管|处, not 沪小|科
         name = doc.text[span[0]:span[1]]
@@ -85,7 +89,7 @@ def _reduce(form: str) -> str:
         if form.startswith(c) and len(form) - len(c) >= 2:
             form = form[len(c):]
             break
-    for suf in sorted(suffixes(), key=len, reverse=True):
+    for suf in org_suffixes_longest_first():
         if form.endswith(suf) and len(form) - len(suf) >= 2:
             return form[:-len(suf)]
     return form

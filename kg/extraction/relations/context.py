@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from functools import cache
 
 from kg import data
-from kg.model import Attrs, Doc, Entity, EntityType, Relation, RelationType
+from kg.extraction.doc import Doc
+from kg.model import Attrs, Entity, EntityType, Relation, RelationType
 
 ORG, PER, PRO, POL, EVT = (EntityType.ORGANIZATION, EntityType.PERSON, EntityType.PRODUCT,
                            EntityType.POLICY, EntityType.EVENT)
-R = RelationType
 
 
 @cache
@@ -40,7 +40,7 @@ def trigger_hits(ctx: "Context", relation: str, role: str, etype: EntityType):
 
 
 @dataclass
-class M:
+class EntityMention:
     """A mention with the entity it was resolved to."""
     start: int
     end: int
@@ -61,9 +61,9 @@ class Context:
 
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.mentions = sorted((M(m.start, m.end, e, m.sentence) for e in doc.entities for m in e.mentions),
+        self.mentions = sorted((EntityMention(m.start, m.end, e, m.sentence) for e in doc.entities for m in e.mentions),
                                key=lambda m: m.start)
-        self.by_sentence: dict[int, list[M]] = {}
+        self.by_sentence: dict[int, list[EntityMention]] = {}
         for m in self.mentions:
             self.by_sentence.setdefault(m.sentence, []).append(m)
         self.paragraph = []
@@ -79,11 +79,11 @@ class Context:
     def sentence_text(self, i: int) -> str:
         return self.doc.sentences[i].text
 
-    def of(self, sentence: int, etype: EntityType) -> list[M]:
+    def of(self, sentence: int, etype: EntityType) -> list[EntityMention]:
         return [m for m in self.by_sentence.get(sentence, []) if m.type == etype]
 
 
-def is_joined(ctx: Context, a: M, b: M) -> bool:
+def is_joined(ctx: Context, a: EntityMention, b: EntityMention) -> bool:
     """Are two mentions co-actors: only joiners, people and 教授团队 between them?"""
     gap = ctx.text(a.end, b.start)
     for p in ctx.by_sentence.get(a.sentence, []):
@@ -93,7 +93,7 @@ def is_joined(ctx: Context, a: M, b: M) -> bool:
     return bool(re.fullmatch(r"(?:、|与|和|及|以及|联合|携手|同|，|,|\s)*", gap)) and gap.strip() != "，"
 
 
-def group_before(ctx: Context, pos: int, sentence: int, etype: EntityType = ORG, max_gap: int = 8) -> list[M]:
+def group_before(ctx: Context, pos: int, sentence: int, etype: EntityType = ORG, max_gap: int = 8) -> list[EntityMention]:
     """The co-actors whose last member ends within `max_gap` characters before `pos`."""
     cands = [m for m in ctx.of(sentence, etype) if m.end <= pos]
     if not cands or pos - cands[-1].end > max_gap:
@@ -107,7 +107,7 @@ def group_before(ctx: Context, pos: int, sentence: int, etype: EntityType = ORG,
     return group
 
 
-def group_after(ctx: Context, pos: int, sentence: int, etype: EntityType = ORG, max_gap: int = 8) -> list[M]:
+def group_after(ctx: Context, pos: int, sentence: int, etype: EntityType = ORG, max_gap: int = 8) -> list[EntityMention]:
     cands = [m for m in ctx.of(sentence, etype) if m.start >= pos]
     if not cands or cands[0].start - pos > max_gap:
         return []
@@ -120,7 +120,7 @@ def group_after(ctx: Context, pos: int, sentence: int, etype: EntityType = ORG, 
     return group
 
 
-def make_rel(head: M, rtype: RelationType, tail: M, ctx: Context, sentence: int, rule: str,
+def make_rel(head: EntityMention, rtype: RelationType, tail: EntityMention, ctx: Context, sentence: int, rule: str,
          attrs: Attrs | None = None) -> Relation:
     return Relation(head=head.name, type=rtype, tail=tail.name, sentence=sentence,
                     evidence=ctx.sentence_text(sentence), attrs=attrs or Attrs(), rule=rule)
@@ -137,10 +137,10 @@ def _alternation(words: tuple[str, ...]) -> re.Pattern:
     return re.compile("|".join(re.escape(w) for w in words))
 
 
-def pairs(group: list[M], ctx: Context, sentence: int, rule: str) -> list[Relation]:
+def pairs(group: list[EntityMention], ctx: Context, sentence: int, rule: str) -> list[Relation]:
     out = []
     for a in range(len(group)):
         for b in range(a + 1, len(group)):
             if group[a].name != group[b].name:
-                out.append(make_rel(group[a], R.PARTNERS_WITH, group[b], ctx, sentence, rule))
+                out.append(make_rel(group[a], RelationType.PARTNERS_WITH, group[b], ctx, sentence, rule))
     return out

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.components.persons import title_re, titles
-from kg.model import Doc, EntityType, Mention
+from kg.extraction.doc import Doc
+from kg.extraction.words import title_re, titles
+from kg.model import EntityType, Mention
 
 _CLAUSE_BREAK = re.compile(r"[，,。；;：:！!？?“”\"\n]|据|由|在|是|的|对|给|让|为|向|有|还|即|如")
 _FORMER = ("前", "原")

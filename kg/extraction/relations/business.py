@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import re
 
-from kg.components.attributes import find_date
-from kg.components.lexicon import role_of
-from kg.components.relcontext import ORG, PRO, Context, M, R, find_word, group_before, make_rel, pairs, trigger_re, triggers
-from kg.model import Attrs, Relation
+from kg import data
+from kg.extraction.relations.attributes import find_date
+from kg.extraction.relations.context import (
+    ORG, PRO, Context, EntityMention, find_word, group_before, make_rel, pairs, trigger_re, triggers,
+)
+from kg.model import Attrs, Relation, RelationType
+from kg.names import role_of
 
 REGULATOR_NAME = re.compile(r"药品监督管理局|药监局|药品管理局|FDA|EMA|PMDA|MHRA|NMPA|监督管理局|卫生监督局")
 
@@ -24,7 +27,7 @@ def develops(ctx: Context) -> list[Relation]:
         verb = None
         for m in trigger_re("DEVELOPS", "verb").finditer(left):
             verb = m
-        owners: list[M] = []
+        owners: list[EntityMention] = []
         rule = ""
         orgs_before = [o for o in ctx.of(i, ORG) if o.end <= pr.start]
         if orgs_before and _OWN.match(ctx.text(orgs_before[-1].end, pr.start)):
@@ -44,7 +47,7 @@ def develops(ctx: Context) -> list[Relation]:
                 owners, rule = [nxt[0]], "famous-for"           # 以达芬奇手术机器人闻名的直观医疗
         owners = [o for o in owners if not _is_regulator(o)]     # a regulator approves, it does not develop
         for o in owners:
-            out.append(make_rel(o, R.DEVELOPS, pr, ctx, i, rule,
+            out.append(make_rel(o, RelationType.DEVELOPS, pr, ctx, i, rule,
                             Attrs(date=find_date(s.text, ctx.doc.article.date, near=pr.start - s.start))))
         if rule == "verb" and len(owners) > 1 and (
                 "联合" in ctx.text(owners[0].start, owners[-1].end) or verb.group(0) in _JOINT_VERBS):
@@ -53,10 +56,10 @@ def develops(ctx: Context) -> list[Relation]:
 
 
 _JOINT_VERBS = ("联合开发", "共同开发", "合作开发")
-_NOT_COMPANY = ("医院", "大学", "学院", "研究院", "研究所", "委员会", "局", "政府", "部", "中心", "协会")
+_NOT_COMPANY = data.word_list("non_company_endings")
 
 
-def _recent_company(ctx: Context, pos: int) -> M | None:
+def _recent_company(ctx: Context, pos: int) -> EntityMention | None:
     """The company that 公司/这家企业 points back to: the latest organisation
     before `pos` that is not a hospital, university or public body."""
     before = [m for m in ctx.mentions if m.type == ORG and m.end <= pos and not m.name.endswith(_NOT_COMPANY)]
@@ -78,11 +81,11 @@ def approved(ctx: Context) -> list[Relation]:
         when = find_date(text, ctx.doc.article.date, near=trigger.start())
         for r in regulators:
             pr = min(products, key=lambda p: abs(p.start - r.start))
-            out.append(make_rel(r, R.APPROVED, pr, ctx, i, "approval", Attrs(date=when)))
+            out.append(make_rel(r, RelationType.APPROVED, pr, ctx, i, "approval", Attrs(date=when)))
     return out
 
 
-def _is_regulator(m: M) -> bool:
+def _is_regulator(m: EntityMention) -> bool:
     refs = [x.ref for x in m.entity.mentions if x.ref]
     if any(role_of().get(r) == "regulator" for r in refs):
         return True

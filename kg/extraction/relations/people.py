@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 
-from kg.components import apposition
-from kg.components.persons import titles
-from kg.components.relcontext import EVT, ORG, PER, Context, M, R, find_word, make_rel, triggers
-from kg.model import Attrs, Mention, Relation
+from kg import data
+from kg.extraction import apposition
+from kg.extraction.relations.context import EVT, ORG, PER, Context, EntityMention, find_word, make_rel, triggers
+from kg.extraction.words import titles
+from kg.model import Attrs, Mention, Relation, RelationType
 
-EVENT_PARTS = ("论坛上", "大会上", "峰会上", "会上", "开幕式上", "主论坛上", "开幕式", "主论坛", "闭幕式", "圆桌",
-               "环节", "致辞", "主旨演讲", "演讲", "讲台", "会议")
+EVENT_PARTS = data.word_list("event_frame_words")
 
 
 def works_for(ctx: Context) -> list[Relation]:
@@ -25,7 +25,7 @@ def works_for(ctx: Context) -> list[Relation]:
             orgs = [m for m in ctx.of(p.sentence, ORG) if m.start >= link.org_start and m.end <= link.org_end]
             if orgs:
                 title = ("前" if link.former else "") + link.title
-                out.append(make_rel(p, R.WORKS_FOR, orgs[-1], ctx, p.sentence, "apposition", Attrs(title=title)))
+                out.append(make_rel(p, RelationType.WORKS_FOR, orgs[-1], ctx, p.sentence, "apposition", Attrs(title=title)))
     out += _post_titled(ctx) + _name_first(ctx)
     return out
 
@@ -45,7 +45,7 @@ def _post_titled(ctx: Context) -> list[Relation]:
                 pos = p.end
         if people and (m := _WORK_POST.match(ctx.text(pos, pos + 12))):
             for p in people:
-                out.append(make_rel(p, R.WORKS_FOR, org, ctx, org.sentence, "post-title", Attrs(title=m.group(1))))
+                out.append(make_rel(p, RelationType.WORKS_FOR, org, ctx, org.sentence, "post-title", Attrs(title=m.group(1))))
     return out
 
 
@@ -67,7 +67,7 @@ def _name_first(ctx: Context) -> list[Relation]:
         if any(q.start == title_end for q in ctx.of(p.sentence, PER)):
             continue                     # 古迦睿，联影集团董事长薛敏: the title is 薛敏's
         if title and titles()[title] == "work":
-            out.append(make_rel(p, R.WORKS_FOR, org, ctx, p.sentence, "name-first", Attrs(title=title)))
+            out.append(make_rel(p, RelationType.WORKS_FOR, org, ctx, p.sentence, "name-first", Attrs(title=title)))
     return out
 
 
@@ -76,7 +76,7 @@ def _name_first(ctx: Context) -> list[Relation]:
 _FRAME_AFTER = ("上", "期间", "现场", "中", "开幕式上", "主论坛上", "开幕当天")
 
 
-def _frames(ctx: Context) -> dict[int, M]:
+def _frames(ctx: Context) -> dict[int, EntityMention]:
     """The event each sentence is set at.
 
     在 E 上…, E 上，…, 出席 E… set the frame; it holds until another frame
@@ -84,7 +84,7 @@ def _frames(ctx: Context) -> dict[int, M]:
     latest named event of that kind (…论坛 for 论坛), else the article's main
     event."""
     main = _main_event(ctx)
-    frames: dict[int, M] = {}
+    frames: dict[int, EntityMention] = {}
     current = None
     for i, s in enumerate(ctx.doc.sentences):
         here = None
@@ -103,7 +103,7 @@ def _frames(ctx: Context) -> dict[int, M]:
     return frames
 
 
-def _latest_of_kind(ctx: Context, pos: int, word: str) -> M | None:
+def _latest_of_kind(ctx: Context, pos: int, word: str) -> EntityMention | None:
     kind = next((k for k in ("论坛", "峰会", "大会", "会") if k in word), None)
     if kind is None:
         return None
@@ -111,7 +111,7 @@ def _latest_of_kind(ctx: Context, pos: int, word: str) -> M | None:
     return before[-1] if before else None
 
 
-def _main_event(ctx: Context) -> M | None:
+def _main_event(ctx: Context) -> EntityMention | None:
     events = [m for m in ctx.mentions if m.type == EVT]
     if not events:
         return None
@@ -143,5 +143,5 @@ def spoke_at(ctx: Context) -> list[Relation]:
                 target = frames[i]
             else:
                 continue
-            out.append(make_rel(p, R.SPOKE_AT, target, ctx, i, "speech"))
+            out.append(make_rel(p, RelationType.SPOKE_AT, target, ctx, i, "speech"))
     return out

@@ -13,44 +13,18 @@ characters; which of the two is decided by the words that follow
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 
 from kg import data
-from kg.components.spans import CJK_RE, add_mention
-from kg.components.tokens import word_tags
-from kg.model import Doc, EntityType
-from kg.pipeline import factory
+from kg.extraction.doc import Doc
+from kg.extraction.pipeline import factory
+from kg.extraction.text import CJK_RE, add_mention
+from kg.extraction.words import follow_words, org_suffixes, surnames, title_re, titles, translit_chars
+from kg.model import EntityType
 
-SPEECH_VERBS = ("表示", "指出", "认为", "介绍", "坦言", "强调", "透露", "直言", "告诉", "谈到",
-                "提到", "分享", "解读", "建议", "说", "称")
-POST_TITLES = ("教授", "博士", "院士", "医生", "先生", "女士", "研究员", "主任", "团队", "课题组")
-
-
-@cache
-def surnames() -> tuple[frozenset[str], frozenset[str]]:
-    names = data.words("surnames.txt")
-    return frozenset(n for n in names if len(n) == 1), frozenset(n for n in names if len(n) == 2)
-
-
-@cache
-def titles() -> dict[str, str]:
-    return {t: kind for t, kind in data.table("titles.tsv", 2)}
-
-
-@cache
-def follow_words() -> tuple[str, ...]:
-    return tuple(sorted(set(data.words("follow_words.txt")), key=len, reverse=True))
-
-
-@cache
-def translit_chars() -> frozenset[str]:
-    return frozenset("".join(data.words("translit_chars.txt")))
-
-
-@cache
-def title_re() -> re.Pattern:
-    alts = "|".join(re.escape(t) for t in sorted(titles(), key=len, reverse=True))
-    return re.compile(rf"(?:{alts})")
+SPEECH_VERBS = data.word_list("speech_verbs")
+POST_TITLES = data.word_list("post_titles")
 
 
 _CJK = r"[\u4e00-\u9fff]"
@@ -97,28 +71,28 @@ def name_at(text: str, start: int, words: frozenset[int] = frozenset()) -> int |
 
 @cache
 def _org_endings() -> tuple[str, ...]:
-    return tuple(s for s, kind in data.table("org_suffixes.tsv", 2) if len(s) > 1)
+    return tuple(s for s in org_suffixes() if len(s) > 1)
 
 
 # Surnames that are far more often function words: accepted only after a title.
 WEAK_SURNAMES = frozenset("和于成向从将为以由与及对把被让使给在是就都也还又而但时来那全应信位门原方费")
 
 
-def plausible(name: str, strict: bool = True) -> bool:
+def plausible(name: str, tags: Mapping[str, str], strict: bool = True) -> bool:
     """Not an ordinary word or an organisation ending (程学院, 公司)."""
     if name.endswith(_org_endings()) or name[1:] in titles():
         return False
     if strict and name[0] in WEAK_SURNAMES:
         return False
-    if (word_tags().get(name) or "").startswith("nr"):
+    if (tags.get(name) or "").startswith("nr"):
         return True
-    if len(name) == 3 and word_tags().get(name[:2]) in ("v", "d", "a", "c", "p", "ad", "vd"):
+    if len(name) == 3 and tags.get(name[:2]) in ("v", "d", "a", "c", "p", "ad", "vd"):
         return False                    # 展现了: a verb and a particle
-    given = word_tags().get(name[1:])
+    given = tags.get(name[1:])
     if len(name) == 2 and given in ("p", "c", "u", "uj", "ul", "ad") or (
             name[0] in WEAK_SURNAMES and given is not None and not given.startswith("nr")):
         return False                    # 于危险, 和大家, 曾被: a preposition and a word
-    tag = word_tags().get(name)
+    tag = tags.get(name)
     if tag is None:
         return True
     return tag.startswith("nr") or (not strict and tag not in ("ns", "v", "a", "d", "c", "p", "r", "u", "uj"))
@@ -127,11 +101,11 @@ def plausible(name: str, strict: bool = True) -> bool:
 _UNIT_BEFORE_NAME = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:处|司|科|部|办公室)(?=[\u4e00-\u9fff])")
 
 
-def find_titled(text: str, words: frozenset[int] = frozenset()) -> list[tuple[int, int, str]]:
+def find_titled(text: str, tags: Mapping[str, str], words: frozenset[int] = frozenset()) -> list[tuple[int, int, str]]:
     """Names right after a title, or after an internal unit (药品监管处唐孝波)."""
     out = []
     for m in [*title_re().finditer(text), *_UNIT_BEFORE_NAME.finditer(text)]:
-        if m.group(0) in ("处", "司", "科", "部") and text[m.start():m.start() + 2] in word_tags():
+        if m.group(0) in ("处", "司", "科", "部") and text[m.start():m.start() + 2] in tags:
             continue                                # 部门, 科学, 处理: the unit is half of a word
         start = m.end()
         if start < len(text) and text[start] == " ":
@@ -142,12 +116,12 @@ def find_titled(text: str, words: frozenset[int] = frozenset()) -> list[tuple[in
                 or end in words):
             continue
         unit = m.group(0) in ("处", "司", "科", "部", "办公室")
-        if end and not text.startswith(tuple(titles()), start) and plausible(text[start:end], strict=unit):
+        if end and not text.startswith(tuple(titles()), start) and plausible(text[start:end], tags, strict=unit):
             out.append((start, end, m.group(0)))
     return out
 
 
-def find_post_titled(text: str) -> list[tuple[int, int]]:
+def find_post_titled(text: str, tags: Mapping[str, str]) -> list[tuple[int, int]]:
     """陆舜教授, 徐沪济教授: the name ends where the courtesy title starts."""
     out = []
     single, _ = surnames()
@@ -158,20 +132,20 @@ def find_post_titled(text: str) -> list[tuple[int, int]]:
                 start = end - n
                 if start < 0 or not all(CJK_RE.match(c) for c in text[start:end]):
                     continue
-                if text[start] in single and plausible(text[start:end]):   # most names have three
+                if text[start] in single and plausible(text[start:end], tags):   # most names have three
                     out.append((start, end))
                     break
     return out
 
 
-def find_speakers(text: str, words: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
+def find_speakers(text: str, tags: Mapping[str, str], words: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
     """。郭秋杉指出: a name between a clause break and a reporting verb."""
     out = []
     verbs = "|".join(SPEECH_VERBS)
     for m in re.finditer(rf"(?<=[，。；：！？、\n“”])({_CJK}{{2,3}})(?:{verbs})", text):
         start = m.start(1)
         end = name_at(text, start, words)
-        if end == m.end(1) and plausible(text[start:end]):
+        if end == m.end(1) and plausible(text[start:end], tags):
             out.append((start, end))
     return out
 
@@ -198,7 +172,8 @@ def find_foreign(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def find_listed(text: str, known: set[str], words: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
+def find_listed(text: str, known: set[str], tags: Mapping[str, str],
+                words: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
     """Names in a 、-list with a known person: 谢晓亮、王晓东、邓锋等; the first
     item may end in a name (华东师范大学杜冰、刘明耀教授)."""
     out = []
@@ -212,40 +187,40 @@ def find_listed(text: str, known: set[str], words: frozenset[int] = frozenset())
             continue
         for n, (a, b) in enumerate(items):
             end = name_at(text, a, words)
-            if end and (end == b or text.startswith(POST_TITLES + ("等",), end)) and plausible(text[a:end]):
+            if end and (end == b or text.startswith(POST_TITLES + ("等",), end)) and plausible(text[a:end], tags):
                 if text[a:end] not in known:
                     out.append((a, end))
             elif n == 0:
-                tail = _trailing_name(text, a, b)
+                tail = _trailing_name(text, a, b, tags)
                 if tail and text[tail:b] not in known:
                     out.append((tail, b))
     return out
 
 
-def _trailing_name(text: str, a: int, b: int) -> int | None:
+def _trailing_name(text: str, a: int, b: int, tags: Mapping[str, str]) -> int | None:
     """Start of a name that ends the item [a, b) after an organisation: …大学杜冰."""
     single, _ = surnames()
     for n in (2, 3):
         start = b - n
-        if start > a and text[start] in single and plausible(text[start:b]) \
+        if start > a and text[start] in single and plausible(text[start:b], tags) \
                 and (n == 2 and text[start - 1] not in single or n == 3):
             return start
     return None
 
 
 @factory("persons", requires=("sentences", "tokens"), assigns=("mentions",))
-def make_persons():
+def make_persons(vocab):
     surnames(), titles(), follow_words(), title_re()
 
     def persons(doc: Doc) -> Doc:
-        text = doc.text
+        text, tags = doc.text, doc.vocab.tags
         words = word_starts(doc)
-        spans = [(a, b, "title") for a, b, _ in find_titled(text, words)]
-        spans += [(a, b, "post-title") for a, b in find_post_titled(text)]
-        spans += [(a, b, "speaker") for a, b in find_speakers(text, words)]
+        spans = [(a, b, "title") for a, b, _ in find_titled(text, tags, words)]
+        spans += [(a, b, "post-title") for a, b in find_post_titled(text, tags)]
+        spans += [(a, b, "speaker") for a, b in find_speakers(text, tags, words)]
         spans += [(a, b, "foreign") for a, b in find_foreign(text)]
         known = {text[a:b] for a, b, _ in spans}
-        spans += [(a, b, "list") for a, b in find_listed(text, known, words)]
+        spans += [(a, b, "list") for a, b in find_listed(text, known, tags, words)]
         known |= {text[a:b] for a, b, _ in spans}
         seen = {(a, b) for a, b, _ in spans}
         for name in sorted(known, key=len, reverse=True):

@@ -10,35 +10,29 @@ Slogan-titled forums keep the slogan: 规制为源·生态共行——…高阶�
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from kg import data
-from kg.components.spans import add_mention, has_anchor, quoted_span, token_index, trace_left
-from kg.model import Doc, EntityType
-from kg.pipeline import factory
+from kg.extraction.doc import Doc
+from kg.extraction.pipeline import factory
+from kg.extraction.text import add_mention, has_anchor, quoted_span, token_index, trace_left
+from kg.extraction.words import event_suffix_re, event_suffixes
+from kg.model import EntityType
 
 EVENT = EntityType.EVENT
 SOFT_END = set("上中前后期间内里时")          # jieba glues these to the name: 产业周上
-EVENT_VERBS = ("组织", "举办", "举行", "召开", "主办", "承办", "参加", "出席", "亮相", "开展", "启动", "迎来")
-PARTS = ("主论坛", "开幕式", "闭幕式", "开幕活动", "签约仪式", "圆桌论坛", "圆桌", "发布环节", "主会场")
-_GENERIC_START = ("本次", "此次", "本届", "该", "这", "此", "各类", "相关", "一场", "多场", "一系列", "同期",
-                  "系列", "各", "首场", "今年", "去年")
+EVENT_VERBS = data.word_list("event_verbs")
+PARTS = data.word_list("event_parts")
+_GENERIC_START = data.word_list("event_generic_openings")
 _ORDINAL = re.compile(r"(?:\d{4}年?|第[一二三四五六七八九十百零\d]+届|首届|\d+届)")
 _SLOGAN = re.compile(r"[\u4e00-\u9fff]{2,8}·[\u4e00-\u9fff]{2,8}——$")
 _LATIN_EVENT = re.compile(r"\b(?:ASCO|ESMO|AACR|ASH|JPM|BIO|WAIC|CES|MWC|DIA|EHA|WCLC|SABCS)\s?(?:年会\s?)?(?:20\d{2})\b")
-
-
-@cache
-def suffix_re() -> re.Pattern:
-    alts = "|".join(re.escape(s) for s in sorted(set(data.words("event_suffixes.txt")), key=len, reverse=True))
-    return re.compile(alts)
 
 
 def find_events(doc: Doc) -> list[tuple[int, int]]:
     idx = token_index(doc)
     text = doc.text
     out = []
-    for m in suffix_re().finditer(text):
+    for m in event_suffix_re().finditer(text):
         s, e = m.span()
         if e < len(text) and e not in idx.ends and not text.startswith(PARTS, e) \
                 and text[e] not in SOFT_END:
@@ -103,7 +97,7 @@ def _fold_part(text: str, start: int, end: int) -> int:
 
 
 def _ends_with_suffix(name: str) -> bool:
-    return any(name.endswith(s) for s in data.words("event_suffixes.txt"))
+    return any(name.endswith(s) for s in event_suffixes())
 
 
 def _strip_generic(text: str, start: int, s: int) -> int:
@@ -114,8 +108,8 @@ def _strip_generic(text: str, start: int, s: int) -> int:
 
 
 @factory("events", requires=("tokens",), assigns=("mentions",))
-def make_events():
-    suffix_re()
+def make_events(vocab):
+    event_suffix_re()
 
     def events(doc: Doc) -> Doc:
         for a, b in sorted(set(find_events(doc))):

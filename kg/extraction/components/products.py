@@ -12,9 +12,10 @@ import re
 from functools import cache
 
 from kg import data
-from kg.components.spans import add_mention, has_anchor, is_generic, token_index, trace_left
-from kg.model import Doc, EntityType
-from kg.pipeline import factory
+from kg.extraction.doc import Doc
+from kg.extraction.pipeline import factory
+from kg.extraction.text import add_mention, has_anchor, is_generic, token_index, trace_left
+from kg.model import EntityType
 
 PRODUCT = EntityType.PRODUCT
 _LATIN_NAME = r"[A-Za-z][A-Za-z0-9.\-]*(?: [A-Z][A-Za-z0-9.\-]*)*"
@@ -102,8 +103,7 @@ def _inn_start(doc: Doc, s: int) -> int:
 
 
 # Words that say what kind of product follows, not its name: 新药瑞泽达单抗注射液
-_CATEGORY = ("一类创新药", "一类新药", "创新药", "新药", "药物", "药品", "产品", "疗法", "器械", "设备", "仿制药", "抑制剂",
-             "原研药", "生物药", "抗体药物", "靶向药", "首款", "首个", "国产", "进口", "全新", "新一代", "该", "其")
+_CATEGORY = data.word_list("product_category_words")
 
 
 _CLASS = re.compile(r"(?:\d+(?:\.\d+)?|[一二三])类(?:创新药|新药|药品|药|医疗器械|器械)?")
@@ -176,7 +176,7 @@ def _is_acronym(name: str) -> bool:
 
 
 @factory("products", requires=("tokens", "sentences"), assigns=("mentions",))
-def make_products():
+def make_products(vocab):
     ending_re()
 
     def products(doc: Doc) -> Doc:

@@ -13,14 +13,12 @@ import networkx as nx
 from kg.errors import KgError, QueryError
 from kg.model import EntityType, RelationType
 from kg.query import resolve_query, run_query
-from kg.store import GraphStore, Node, Rel
-from kg.store import Path as GraphPath
+from kg.store import GraphPath, GraphStore, Node, Rel, reads
 from kg.viz.palette import PALETTE
 
 ENTITY_LABELS = tuple(str(t) for t in EntityType)
 RELATION_TYPES = tuple(str(t) for t in RelationType)
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-_IS_ENTITY = "(" + " OR ".join(f"n:{label}" for label in ENTITY_LABELS) + ")"
 
 
 class NoSuchEntity(KgError):
@@ -85,14 +83,12 @@ class Filters:
 
 class Articles:
     """Article title, date and link by id, each fetched once: evidence text and the date filter."""
-    QUERY = "MATCH (a:Article) WHERE a.id IN $ids RETURN a.id AS id, a.title AS title, a.date AS date, a.url AS url"
-
     def __init__(self, store: GraphStore):
         self.store, self.known = store, {}
 
     def fetch(self, rels) -> None:
         ids = sorted({a for r in rels for a in r.props.get("articles") or () if a not in self.known})
-        for row in self.store.run(self.QUERY, {"ids": ids}) if ids else ():
+        for row in reads.articles(self.store, ids) if ids else ():
             self.known[row["id"]] = row
         for aid in ids:
             self.known.setdefault(aid, {"id": aid})
@@ -178,20 +174,14 @@ def _neighbours(store, frontier, f):
             by_label.setdefault(_label(node), []).append(node.props["key"])
     rels = sorted(f.rels) if f.rels else None
     for label, keys in sorted(by_label.items()):   # the label is one of kg's own, never text
-        for row in store.run(f"MATCH (n:{label}) WHERE n.key IN $keys MATCH (n)-[r]-(m) "
-                             "WHERE type(r) <> 'MENTIONS' AND NOT m:Article "
-                             "AND ($rels IS NULL OR type(r) IN $rels) RETURN r, m", {"keys": keys, "rels": rels}):
-            yield row["r"], row["m"]
+        yield from reads.fact_neighbours(store, label, keys, rels)
 
 
 def _find(store, name: str) -> list[Node]:
     """Entities named `name` or having it as an alias (case-insensitive); NoSuchEntity otherwise."""
-    found = [r["n"] for r in store.run(
-        f"MATCH (n) WHERE {_IS_ENTITY} AND (toLower(n.name) = toLower($name) "
-        "OR any(a IN n.aliases WHERE toLower(a) = toLower($name))) RETURN n", {"name": name})]
+    found = reads.entities_named(store, name)
     if not found:
-        rows = store.run(f"MATCH (n) WHERE {_IS_ENTITY} RETURN n.name AS name, n.aliases AS aliases, "
-                         "n.mentions AS mentions")
+        rows = reads.entity_names(store)
         close = close_matches(name, rows)
         top = [r["name"] for r in sorted(rows, key=lambda r: (-(r["mentions"] or 0), r["name"]))[:5]]
         raise NoSuchEntity(name, close or top, close=bool(close))
@@ -248,25 +238,16 @@ def _collect(value, nodes: dict, edges: dict) -> None:
 
 
 def _nodes_by_id(store, ids) -> dict[str, Node]:
-    """End nodes of returned relationships.  Ids are engine ids: elementId in Neo4j, id() in FalkorDB,
-    the one dialect difference here."""
-    if not ids:
-        return {}
-    if store.kind == "neo4j":
-        rows = store.run("MATCH (n) WHERE elementId(n) IN $ids RETURN n", {"ids": sorted(ids)})
-    else:
-        rows = store.run("MATCH (n) WHERE id(n) IN $ids RETURN n", {"ids": sorted(int(i) for i in ids)})
-    return {r["n"].id: r["n"] for r in rows}
+    """End nodes of returned relationships (ids are the engine's own)."""
+    return {n.id: n for n in store.nodes_by_id(sorted(ids))} if ids else {}
 
 
 def _overview(store, f):
     nodes, edges = {}, {}
     for label in ENTITY_LABELS:
         if not f.types or label in f.types:
-            nodes.update((r["n"].id, r["n"]) for r in store.run(
-                f"MATCH (n:{label}) WHERE n.mentions >= $min RETURN n", {"min": f.min_mentions}))
-    rows = store.run(f"MATCH (n)-[r]->(m) WHERE {_IS_ENTITY} AND type(r) <> 'MENTIONS' RETURN r")
-    edges = {r["r"].id: r["r"] for r in rows}
+            nodes.update((n.id, n) for n in reads.entities_with_mentions(store, label, f.min_mentions))
+    edges = {r.id: r for r in reads.fact_relationships(store)}
     return nodes, edges, [], ["All entities, the most mentioned first."]
 
 

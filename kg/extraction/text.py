@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
-from functools import cache
 
 from kg import data
-from kg.model import Doc, EntityType, Mention, Token
+from kg.extraction.doc import Doc, Token
+from kg.extraction.words import boundary_words, generic_terms, internal_words
+from kg.model import EntityType, Mention
 
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
 # "j" (abbreviation) is not an anchor: jieba gives it to common words such as 研发.
@@ -27,28 +27,8 @@ NAME_PUNCT = set("·-（）()&.")
 # Prepositions that never begin a name; jieba's HMM sometimes glues one to
 # the name after it (由联影, 当英国), so a traced name sheds them.
 NEVER_FIRST = set("由当在对从向被将把据让使于经自至给跟同且而则但及与或即如去这那是其以")
-NATIONAL = ("国际", "世界", "全国", "中华", "国家", "中国", "全球", "亚洲", "欧洲", "亚太")
+NATIONAL = data.word_list("national_openings")
 QUANTITY = re.compile(r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两几数多]+)[多余]?[个只家支项款种位亿万元笔批所名部大]")
-
-
-@cache
-def boundary_words() -> frozenset[str]:
-    return frozenset(data.words("boundary_words.txt"))
-
-
-@cache
-def internal_words() -> frozenset[str]:
-    return frozenset(data.words("name_internal_words.txt"))
-
-
-@cache
-def generic_terms() -> frozenset[str]:
-    return frozenset(w.lower() for w in data.words("generic_terms.txt"))
-
-
-@cache
-def generic_places() -> frozenset[str]:
-    return frozenset(data.words("generic_places.txt"))
 
 
 def is_generic(name: str) -> bool:
@@ -184,14 +164,6 @@ def quoted_span(text: str, start: int, end: int, max_len: int = 40) -> tuple[int
     if close in inner or pairs[close] in inner or "\n" in inner:
         return None
     return opening + 1, end
-
-
-_NORM_STRIP = re.compile(r"[\s\"'“”‘’《》〈〉「」『』®™·・•]")
-
-
-def norm(form: str) -> str:
-    """The form names are compared in: NFKC, lower case, no quotes, marks or spaces."""
-    return _NORM_STRIP.sub("", unicodedata.normalize("NFKC", form)).lower()
 
 
 def add_mention(doc: Doc, start: int, end: int, etype: EntityType, rule: str,

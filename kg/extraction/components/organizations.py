@@ -12,55 +12,35 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from kg import data
-from kg.components import apposition
-from kg.components.persons import titles
-from kg.components.spans import (
-    ANCHOR_TAGS, add_mention, generic_places, has_anchor, is_generic, quoted_span,
-    token_index, trace_left,
+from kg.extraction import apposition
+from kg.extraction.doc import Doc
+from kg.extraction.orgnames import (
+    COMPANY_ENDINGS, LIST_HEADS, derive_org, name_like, only_place, place_first, plain_stem,
+    proper_stem, word_brand,
 )
-from kg.components.tokens import word_tags
-from kg.model import Doc, EntityType, Mention
-from kg.pipeline import factory
+from kg.extraction.pipeline import factory
+from kg.extraction.text import add_mention, has_anchor, is_generic, quoted_span, token_index, trace_left
+from kg.extraction.words import org_suffix_re, org_suffixes, titles
+from kg.model import EntityType, Mention
 
 ORG = EntityType.ORGANIZATION
 MAX_NAME = 24
-STEM_TAGS = ANCHOR_TAGS | {"s"}          # 东方医院: a place-like word before a strong suffix
-GENERIC_MODIFIERS = ("该", "本", "各", "多家", "相关", "知名", "著名", "大型", "综合", "专科", "定点", "公立", "人民",
-                     "技术", "管理", "咨询", "服务", "贸易", "发展", "创新", "新兴", "初创", "研发", "制药", "新成立",
-                     "农业", "工业", "商业", "产业", "行业", "实业", "信息", "网络", "文化", "传媒", "硬科技",
-                     "肿瘤", "儿童", "妇幼", "中医", "医学", "科技", "生物", "医药", "医疗", "投资", "产业",
-                     "民营", "国内", "国外", "海外", "本土", "外资", "头部", "龙头", "一流", "顶尖", "三甲",
-                     "社区", "子", "母", "全资", "控股", "合资", "新", "老")
-LIST_HEADS = ("企业", "公司", "药企", "机构", "医院", "高校", "院校", "单位", "平台", "巨头", "集团",
-              "伙伴", "药厂", "厂商", "投资机构", "基金", "银行", "创业公司", "初创企业", "跨国药企")
-
-
-@cache
-def suffixes() -> dict[str, str]:
-    return {s: kind for s, kind in data.table("org_suffixes.tsv", 2)}
-
-
-@cache
-def suffix_re() -> re.Pattern:
-    alts = "|".join(re.escape(s) for s in sorted(suffixes(), key=len, reverse=True))
-    return re.compile(alts)
 
 
 def find_suffixed(doc: Doc) -> list[tuple[int, int, str]]:
     """(start, end, kind) of names ending in an organisation suffix."""
     idx = token_index(doc)
     out = []
-    for m in suffix_re().finditer(doc.text):
+    for m in org_suffix_re().finditer(doc.text):
         s, e = m.span()
         if e not in idx.ends and not _title_follows(doc, e):
             continue                                # 中心城区: the suffix is inside a longer word
         covering = doc.tokens[idx.at(s)]
         if covering.text in titles():               # 常委, 院长: a title, not an ending
             continue
-        kind = suffixes()[m.group(0)]
+        kind = org_suffixes()[m.group(0)]
         quoted = quoted_span(doc.text, s, e)
         if quoted and kind != "unit":               # “上海市生物治疗早期人体试验与评价平台”
             out.append((quoted[0], e, kind))
@@ -77,7 +57,7 @@ def _phrase_continues(doc: Doc, e: int) -> bool:
         return False
     after = doc.tokens[token_index(doc).at(e)]
     return after.start == e and after.tag in ("n", "vn", "nz") and len(after.text) > 1 \
-        and after.text not in suffixes() and not re.match(r"(?:[A-Z]\+?)?轮|股份|团队", after.text)
+        and after.text not in org_suffixes() and not re.match(r"(?:[A-Z]\+?)?轮|股份|团队", after.text)
 
 
 def _title_follows(doc: Doc, e: int) -> bool:
@@ -89,7 +69,7 @@ def _title_follows(doc: Doc, e: int) -> bool:
 def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     """Where the name ending at [s, e) starts, or None if it is no name."""
     idx = token_index(doc)
-    tags = word_tags()
+    tags = doc.vocab.tags
     covering = doc.tokens[idx.at(s)]
     if kind == "industry" and covering.start < s and covering.tag != "x":
         return None                                 # 生物医药: the ending is inside an ordinary word
@@ -101,7 +81,7 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
         glossed = False
     start = trace_left(doc, s, MAX_NAME)
     wide = trace_left(doc, s, MAX_NAME, verbs_ok=True)
-    if wide < start and _place_first(doc, wide):   # 上海市脑机接口临床试验…重点实验室
+    if wide < start and place_first(doc, wide):   # 上海市脑机接口临床试验…重点实验室
         start = wide
     if not _named(doc, start, s, e, kind) and doc.text[start - 1:start] in "与和及" and start > 1 \
             and doc.text[s:e] in _JOINT_NAME_ENDINGS:
@@ -112,7 +92,7 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     if cut >= 0:
         start = cut + 1                             # 同路链是同济大学: a copula glued into a word
     name = doc.text[start:e]
-    if name.endswith("子基金") and not _proper_stem(doc, start, e - 3):
+    if name.endswith("子基金") and not proper_stem(doc, start, e - 3):
         return None                                 # 投决生物医药子基金: sub-funds without a name
     if kind == "industry" and _phrase_continues(doc, e):
         return None                                 # 国家科技重大专项: the ending starts a longer phrase
@@ -137,113 +117,20 @@ def _founded(doc: Doc, start: int) -> bool:
 
 
 # Endings of names that join two fields with 与/和: …临床试验与转化重点实验室
-_JOINT_NAME_ENDINGS = {"重点实验室", "实验室", "研究中心", "中心", "研究院", "研究所", "基地", "平台"}
+_JOINT_NAME_ENDINGS = frozenset(data.word_list("joint_name_endings"))
 
 
 # Openings of descriptions, not names: 高水平研究型大学, 新型研发机构
-_GENERIC_OPENINGS = ("高水平", "一流", "世界一流", "国际一流", "研究型", "新型", "重点", "全国重点", "国家级",
-                     "市级", "区级", "省级", "龙头", "领军", "头部", "创新型", "平台型")
+_GENERIC_OPENINGS = data.word_list("org_generic_openings")
 
 
 def _named(doc: Doc, start: int, s: int, e: int, kind: str) -> bool:
     if kind == "industry":
-        return _proper_stem(doc, start, s) or _word_brand(doc, start, s, e)
-    if doc.text[s:e] in COMPANY_ENDINGS and _word_brand(doc, start, s, e):
+        return proper_stem(doc, start, s) or word_brand(doc, start, s, e)
+    if doc.text[s:e] in COMPANY_ENDINGS and word_brand(doc, start, s, e):
         return True
-    return has_anchor(doc, start, s) and not _only_place(doc, start, s) or _plain_stem(doc, start, s) \
-        or _proper_stem(doc, start, s)
-
-
-COMPANY_ENDINGS = {"集团", "公司", "有限公司", "股份有限公司", "控股", "资本", "创投", "证券", "银行", "基金"}
-
-
-# Endings that turn ordinary words into ordinary phrases (精准医疗, 智慧医疗, 整体医疗):
-# a company named with one ordinary word needs another ending.
-PHRASE_ENDINGS = ("医疗", "医药", "科技", "智能", "健康", "技术", "服务")
-
-
-def _word_brand(doc: Doc, start: int, s: int, e: int) -> bool:
-    """星辰生物, 蓝鲸资本: a company named with one ordinary word, when the name
-    is not the start of a longer phrase (海洋生物多样性, 生物医药产业)."""
-    idx = token_index(doc)
-    toks = [t for t in doc.tokens[idx.at(start):idx.at(max(s - 1, start)) + 1] if t.start < s]
-    if len(toks) != 1 or toks[0].start != start:
-        return False
-    word = toks[0]
-    if doc.text[s:e] in PHRASE_ENDINGS and word.tag not in ("x", "nr", "nrt", "nrfg"):
-        return False
-    if word.tag in ("p", "c", "u", "uj", "ul", "d", "r", "v", "m", "q", "f", "y", "e", "o", "punct", "eng",
-                    "a", "ad", "an", "t", "vn", "b", "l", "i") \
-            or not 2 <= len(word.text) <= 3:
-        return False
-    if word.text in generic_places() or word.text in CATEGORY_NOUNS or word.text.startswith(GENERIC_MODIFIERS):
-        return False
-    after = doc.tokens[idx.at(e)] if e < len(doc.text) else None
-    return after is None or after.start < e or after.tag not in ("n", "vn", "nz", "ng", "an", "l") \
-        or bool(re.match(r"(?:[A-Z]\+?|天使|种子|战略)?轮|融资|股份|董事|总裁|团队", after.text))
-
-
-def _place_first(doc: Doc, start: int) -> bool:
-    tok = doc.tokens[token_index(doc).at(start)]
-    return tok.start == start and tok.tag == "ns" and len(tok.text) > 1
-
-
-def _only_place(doc: Doc, start: int, end: int) -> bool:
-    """上海医院, 中国生物: a broad place is all there is before the ending."""
-    return doc.text[start:end] in generic_places()
-
-
-def _proper_stem(doc: Doc, start: int, end: int) -> bool:
-    """An industry word (…生物, …医药) needs a brand before it, not just a place: 邦耀生物, not 上海生物医药."""
-    idx = token_index(doc)
-    toks = [t for t in doc.tokens[idx.at(start):idx.at(max(end - 1, start)) + 1] if t.start < end]
-    if any(t.tag in ("x", "nz", "nt", "nr", "nrt", "nrfg", "j", "eng") and len(t.text) > 1
-           and not t.text.isdigit() for t in toks):
-        return True
-    stem = doc.text[start:end]            # 和铂: characters jieba knows only one by one
-    return len(stem) >= 2 and stem not in word_tags() and all(len(t.text) == 1 for t in toks) \
-        and all("\u4e00" <= c <= "\u9fff" for c in stem)
-
-
-def _plain_stem(doc: Doc, start: int, end: int) -> bool:
-    """东方医院, 宣武医院: one place-like word before a strong suffix."""
-    idx = token_index(doc)
-    toks = [t for t in doc.tokens[idx.at(start):idx.at(max(end - 1, start)) + 1] if t.start < end]
-    return len(toks) == 1 and len(toks[0].text) >= 2 and toks[0].tag in STEM_TAGS \
-        and not toks[0].text.startswith(GENERIC_MODIFIERS) and toks[0].text not in generic_places()
-
-
-def derive_org(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
-    """An organisation name at the start of an apposition segment (德勤中国国际税收…合伙人)."""
-    idx = token_index(doc)
-    i = idx.at(start)
-    toks = []
-    while i < len(doc.tokens) and doc.tokens[i].start < end:
-        toks.append(doc.tokens[i])
-        i += 1
-    if not toks or toks[0].start != start:
-        return None
-    if end - start <= 8:                  # a short segment: trace the name back from its end
-        left = trace_left(doc, end, 8, floor=start)
-        suffix = next((s for s in sorted(suffixes(), key=len, reverse=True) if doc.text.endswith(s, left, end)
-                       and end - len(s) - left >= 2), "")
-        stem_end = end - len(suffix)
-        if end - left >= 2 and (_proper_stem(doc, left, stem_end) and stem_end > left
-                                or suffix and (_word_brand(doc, left, stem_end, end)
-                                               or has_anchor(doc, left, stem_end))):
-            return left, end                  # 深度制耀, 伦敦医疗城, 和铂医药; not 华东大区销售
-        return None
-    stop = toks[0].end
-    for t in toks[1:]:
-        if t.text in suffixes():
-            stop = t.end
-            break
-        if t.tag not in ANCHOR_TAGS:
-            break
-        stop = t.end
-    if stop - start < 2 or not has_anchor(doc, start, stop):
-        return None
-    return start, stop
+    return has_anchor(doc, start, s) and not only_place(doc, start, s) or plain_stem(doc, start, s) \
+        or proper_stem(doc, start, s)
 
 
 def find_listed(doc: Doc) -> list[tuple[int, int]]:
@@ -280,31 +167,9 @@ def _list_items(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
     for n, (a, b) in enumerate(items):
         if n == 0:                  # the first item's left edge is wherever the regex began
             a = max(a, trace_left(doc, b, 14, floor=a))
-        if 2 <= b - a <= 14 and _name_like(doc, a, b, listed=True):
+        if 2 <= b - a <= 14 and name_like(doc, a, b, listed=True):
             out.append((a, b))
     return out
-
-
-CATEGORY_NOUNS = frozenset(LIST_HEADS) | {"医院", "大学", "院所", "科研院所", "政府", "部门", "园区", "高校",
-                                          "保险", "券商", "信托", "基金公司", "银行业", "投行", "创投",
-                                          "科研机构", "医疗机构", "企业家", "专家", "学者", "患者"}
-
-
-def _name_like(doc: Doc, a: int, b: int, listed: bool = False) -> bool:
-    """An item that is not an ordinary word or phrase.  In a list headed by
-    an organisation category (驯鹿、复星凯特等…企业) a plain noun may be a name."""
-    name = doc.text[a:b]
-    tags = word_tags()
-    if name in CATEGORY_NOUNS or is_generic(name) or name in generic_places() or name in suffixes() \
-            or name.endswith(("企业", "药企", "机构", "人员", "团队", "巨头", "伙伴", "厂商", "专家", "学者")):
-        return False                          # 世界级药企, 创业团队: a kind of actor, not a name
-    if any(w in name for w in ("、", "，", "的")):
-        return False
-    if name in tags and tags[name] not in ("nt", "nz", "nr", "nrt", "j"):
-        return listed and tags[name] == "n"
-    if listed and (_proper_stem(doc, a, b) or name.endswith(tuple(suffixes()))):
-        return True                          # 天泽云泰, 阶梯医疗; not 全球服务
-    return has_anchor(doc, a, b) and not all(t in tags for t in (name[:2], name[-2:]))
 
 
 def find_alongside(doc: Doc, orgs: list[Mention]) -> list[tuple[int, int]]:
@@ -317,7 +182,7 @@ def find_alongside(doc: Doc, orgs: list[Mention]) -> list[tuple[int, int]]:
         if not any(span in known for span in items):
             continue
         for a, b in items:
-            if (a, b) not in known and b - a <= 8 and _proper_stem(doc, a, b) \
+            if (a, b) not in known and b - a <= 8 and proper_stem(doc, a, b) \
                     and not any(x.start < b and a < x.end for x in doc.mentions):
                 out.append((a, b))
     return out
@@ -336,7 +201,7 @@ def find_owners(doc: Doc, products: list[Mention]) -> list[tuple[int, int]]:
             continue
         end = m.start()
         start = trace_left(doc, end, 10)
-        if 2 <= end - start and _name_like(doc, start, end) and has_anchor(doc, start, end):
+        if 2 <= end - start and name_like(doc, start, end) and has_anchor(doc, start, end):
             out.append((start, end))
     return out
 
@@ -368,8 +233,8 @@ def _overlaps(a: int, b: int, mentions: list[Mention]) -> bool:
 
 
 @factory("organizations", requires=("tokens", "sentences", "mentions"), assigns=("mentions",))
-def make_organizations():
-    suffix_re(), word_tags()
+def make_organizations(vocab):
+    org_suffix_re()
 
     def organizations(doc: Doc) -> Doc:
         persons = [m for m in doc.mentions if m.type == EntityType.PERSON]

@@ -1,0 +1,67 @@
+"""The conductor: kg's two jobs, end to end, with the error policy in one place.
+
+    extract(paths)          sources -> clean -> extract            -> Extraction, one per article
+    load(paths, store)      sources -> clean -> extract -> resolve -> store
+
+Both read files, directories or `-` (stdin).  Inputs that already are
+`kg extract` output pass straight to the loader.  A problem with one input
+(an unreadable file, a bad record, a component failing on one article) is
+given to `on_error` as a KgError naming the file and record, and the other
+articles go on; without `on_error` the first problem is raised.  The CLI
+and the tests call these same functions.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from kg.errors import KgError, LoadError
+from kg.model import Extraction
+from kg.store import GraphStore
+from kg.store.load import LoadReport, Progress
+from kg.store.load import load as load_extractions
+
+OnError = Callable[[KgError], None]
+
+
+def _raise(exc: KgError) -> None:
+    if not getattr(exc, "warning", False):
+        raise exc
+
+
+@dataclass
+class _Counting:
+    """Passes problems on, counting the errors (warnings are not rejections)."""
+    on_error: OnError
+    errors: int = 0
+    load_errors: int = 0                  # counted by the loader's own report already
+
+    def __call__(self, exc: KgError) -> None:
+        if not getattr(exc, "warning", False):
+            self.errors += 1
+            self.load_errors += isinstance(exc, LoadError)
+        self.on_error(exc)
+
+
+def extract(paths: Iterable[str], on_error: OnError | None = None, workers: int = 1) -> Iterator[Extraction]:
+    """Every article under `paths`, extracted, in input order; records that already are
+    `kg extract` output pass through as they are."""
+    from kg.extraction.extractor import extract_all
+    from kg.sources import read
+
+    report = on_error or _raise
+    # runs of articles stream through one extraction (one worker pool); Extractions pass by
+    for made, run in itertools.groupby(read(paths, on_error=report), key=lambda x: isinstance(x, Extraction)):
+        yield from run if made else extract_all(run, on_error=report, workers=workers)
+
+
+def load(paths: Iterable[str], store: GraphStore, on_error: OnError | None = None, batch_size: int = 200,
+         workers: int = 1, progress: Progress | None = None) -> LoadReport:
+    """Read, extract and load everything under `paths` (articles or `kg extract` JSONL) into `store`."""
+    counting = _Counting(on_error or _raise)
+    report = load_extractions(store, extract(paths, counting, workers=workers),
+                              batch_size=batch_size, progress=progress, on_error=counting)
+    report.articles_rejected -= counting.load_errors
+    report.articles_rejected += counting.errors
+    return report
