@@ -51,12 +51,11 @@ def extractions(n: int) -> list:
 def naive_load(store, batch: list) -> None:
     """The baseline: kg's rows and statements, but one row per statement and one
     transaction per statement (what a loop of session.run(MERGE …) does)."""
-    from kg.resolve import Resolver
+    from kg.resolve import resolve
     from kg.store.load import write_statements
     store.ensure_schema()
-    resolver = Resolver()
-    for ex in batch:
-        for query, params in write_statements([resolver.rows(ex)]):
+    for rows in resolve(batch):
+        for query, params in write_statements([rows]):
             for row in params["rows"]:
                 store.execute([(query, {"rows": [row]})])
 

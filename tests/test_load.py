@@ -8,7 +8,7 @@ import pytest
 
 from conftest import dump, wipe
 from kg.model import Attrs, Entity, EntityType, Extraction, Relation, RelationType
-from kg.resolve import Resolver
+from kg.resolve import resolve
 from kg.store.load import load
 from kg.store.writes import EDGE_LISTS, LABELS
 
@@ -250,7 +250,7 @@ def test_a_row_breaking_the_schema_is_rejected_and_the_rest_loads(any_store, see
         f"{ex.doc_id}: APPROVED cannot run Person -> Product ({person} -> {product})"]
     assert any_store.run("MATCH (:Person)-[r:APPROVED]->() RETURN r") == []
     assert any_store.run("MATCH ()-[r]->() WHERE '一句不该有的证据。' IN r.evidence RETURN r") == []
-    expected = Resolver().rows(ex).edges           # what an empty store gets from this article
+    expected = resolve([ex])[0].edges              # what an empty store gets from this article
     facts = one(any_store, "MATCH ()-[r]->() WHERE type(r) <> 'MENTIONS' RETURN count(r) AS n")["n"]
     assert facts == len({(e.type, e.head, e.tail) for e in expected}) > 5
     assert one(any_store, "MATCH (a:Article {id: $id}) RETURN a.sha256 AS s", id=ex.doc_id)["s"] == ex.sha256

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, fields
 import math
+from pathlib import Path
 from typing import Any
 
 from kg.errors import StoreError
@@ -62,6 +63,8 @@ class GraphStore(ABC):
     # Does a failed execute() leave the statements before the failing one applied?  (FalkorDB:
     # redis MULTI has no rollback.)  The loader then withdraws what the batch may have written.
     partial_on_failure: bool = False
+    # Can an index answer `x IN n.list`?  (FalkorDB: yes; Neo4j: no, a label scan does.)
+    indexes_lists: bool = False
 
     @abstractmethod
     def run(self, query: str, params: dict | None = None, *, write: bool = False,
@@ -86,6 +89,11 @@ class GraphStore(ABC):
     @abstractmethod
     def nodes_by_id(self, ids: list[str]) -> list[Node]:
         """Nodes by the engine's own ids (Node.id): elementId in Neo4j, id() in FalkorDB."""
+
+    def curation_file(self) -> Path:
+        """Where a curator's decisions about this store live by default (kg.resolve.curation): a
+        server's store has no directory of ours, so the working directory's kg-curation.tsv."""
+        return Path("kg-curation.tsv").absolute()
 
     def renew(self) -> None:
         """Keep the writer lock alive during a long load (Neo4j leases expire)."""

@@ -49,6 +49,7 @@ START_TIMEOUT = 120.0          # seconds for redis to load its AOF; a big store 
 
 class FalkorStore(GraphStore):
     kind = "embedded"
+    indexes_lists = True
     _accept_damage = False            # set by repair() only
 
     def __init__(self, path: FsPath, lock_timeout: float = 30.0, read_timeout: float = 60.0,
@@ -157,8 +158,9 @@ class FalkorStore(GraphStore):
         """The file lock cannot expire, so there is nothing to renew (Neo4jStore has a lease)."""
 
     def schema_statements(self) -> list[str]:
-        """Range indexes and full-text indexes; unique constraints are not Cypher (see ensure_schema)."""
-        props = [(label, p) for label in ENTITY_LABELS for p in ("key", "name")] + [("Article", "id")]
+        """Range indexes (`norms` is a list: its index answers `k IN n.norms`) and full-text
+        indexes; unique constraints are not Cypher (see ensure_schema)."""
+        props = [(label, p) for label in ENTITY_LABELS for p in ("key", "name", "norms")] + [("Article", "id")]
         ranges = [f"CREATE INDEX FOR (n:{label}) ON (n.{p})" for label, p in props]
         # language 'chinese' segments names into words (friso); only string values are indexed,
         # so a list-valued `aliases` is skipped.  Query strings are NOT segmented: callers must
@@ -166,6 +168,10 @@ class FalkorStore(GraphStore):
         fulltext = [f"CALL db.idx.fulltext.createNodeIndex({{label: '{label}', language: 'chinese'}}, "
                     f"'name', 'aliases')" for label in ENTITY_LABELS]
         return ranges + fulltext
+
+    def curation_file(self) -> FsPath:
+        """The decisions file lives with the store (.kg/curation.tsv)."""
+        return self.path / "curation.tsv"
 
     def ensure_schema(self) -> None:
         """Create indexes and unique constraints; re-running is harmless."""

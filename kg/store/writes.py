@@ -5,16 +5,18 @@ relationship types are interpolated, but only from the enums in kg.model,
 never from text.  Every statement runs on Neo4j and on FalkorDB alike.
 
 Graph model
-  (:Article {id, title, date, source, url, sha256, loaded_at})
-  (:Organization|Person|Product|Policy|Event {key, name, aliases, mentions,
+  (:Article {id, title, date, source, url, sha256, loaded_at, extraction, rejected})
+  (:Organization|Person|Product|Policy|Event {key, name, aliases, norms, mentions,
                                               first_seen, last_seen})
-  (:Article)-[:MENTIONS {count, forms}]->(entity)
+  (:Article)-[:MENTIONS {count, forms, names, norms, records}]->(entity)
   (head)-[:INVESTS_IN|APPROVED|… {articles, evidence, titles, dates, amounts,
           currencies, amount_texts, title, date, amount, currency, amount_text}]->(tail)
 The list properties are aligned: item i of each comes from articles[i], and
 items are kept in article-id order (an article's own items in text order).
-The scalar properties repeat the first non-empty item.  `aliases` is a sorted
-set.  Neither depends on the order articles were loaded in, so re-loading an
+The scalar properties repeat the first non-empty item.  `aliases` and `norms` (the
+normal forms of every key that finds the node, kg.names) are sorted sets.  A mention
+keeps the article's names for the node and its records' identities (kg.resolve), and
+the article its extraction (JSON), so that resolution can place them again.  Neither depends on the order articles were loaded in, so re-loading an
 edited article gives the graph a clean load gives.
 
 Rules both engines need (FalkorDB and Neo4j differ otherwise):
@@ -24,14 +26,19 @@ Rules both engines need (FalkorDB and Neo4j differ otherwise):
   rows per key and per edge first, see kg.store.load);
 - a SET reads values written by an earlier clause, never by an earlier item
   of the same SET; and `SET a … SET b …` needs a `WITH` between them, or
-  FalkorDB's second SET reads the values from before the first.
+  FalkorDB's second SET reads the values from before the first;
+- a statement reads what an earlier statement of the same batch wrote only
+  from nodes found by key, and without a label on the other end of a
+  relationship: FalkorDB runs a batch as one query, whose label scans and
+  labelled expansions miss the nodes and relationships it created
+  (`(a)-[:MENTIONS]->(n)`, not `(a:Article)-[:MENTIONS]->(n)`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from kg.model import EntityType, RelationType
-from kg.resolve import EdgeRow, NodeRow
+from kg.resolve.rows import EdgeRow, NodeRow
 
 LABELS = tuple(str(t) for t in EntityType)
 TYPES = tuple(str(t) for t in RelationType)
@@ -44,6 +51,7 @@ class NodeUpdate:
     key: str
     name: str
     forms: list[str] = field(default_factory=list)
+    norms: list[str] = field(default_factory=list)
     count: int = 0
     first: str | None = None
     last: str | None = None
@@ -51,6 +59,7 @@ class NodeUpdate:
     def add(self, row: NodeRow) -> None:
         self.count += row.count
         self.forms += [f for f in row.forms if f not in self.forms]
+        self.norms += [k for k in row.norms if k not in self.norms]
         if row.date:
             self.first = min(self.first or row.date, row.date)
             self.last = max(self.last or row.date, row.date)
@@ -80,6 +89,9 @@ def _type(rtype: str) -> str:
     return rtype
 
 
+_NONE = "null"      # _sorted_set() excluding nothing (x = null is never true)
+
+
 def _sorted_set(items: str, exclude: str) -> str:
     """Cypher for the distinct strings of list `items`, sorted, without `exclude` (no APOC)."""
     return (f"reduce(acc = [], x IN {items} | CASE WHEN x IN acc OR x = {exclude} THEN acc "
@@ -101,7 +113,7 @@ def upsert_articles() -> str:
     """Articles without their sha256: seal_articles() writes it last (see kg.store.load)."""
     return ("UNWIND $rows AS row MERGE (a:Article {id: row.id}) "
             "SET a.title = row.title, a.date = row.date, a.source = row.source, a.url = row.url, "
-            "a.loaded_at = row.loaded_at")
+            "a.loaded_at = row.loaded_at, a.extraction = row.extraction, a.rejected = row.rejected")
 
 
 def seal_articles() -> str:
@@ -110,12 +122,13 @@ def seal_articles() -> str:
 
 
 def upsert_nodes(label: str) -> str:
-    """Create or update entity nodes (one row per key): mention counts add up, aliases
-    gather, seen-dates widen."""
+    """Create or update entity nodes (one row per key): the name resolution gave it, mention
+    counts add up, aliases and norms gather, seen-dates widen."""
     return (f"UNWIND $rows AS row MERGE (n:{_label(label)} {{key: row.key}}) "
-            "ON CREATE SET n.name = row.name, n.mentions = 0, n.aliases = [] "
-            "SET n.mentions = n.mentions + row.count, "
-            f"n.aliases = {_sorted_set('n.aliases + row.forms', 'n.name')}, "
+            "ON CREATE SET n.mentions = 0, n.aliases = [], n.norms = [] "
+            "SET n.name = row.name, n.mentions = n.mentions + row.count, "
+            f"n.aliases = {_sorted_set('n.aliases + row.forms', 'row.name')}, "
+            f"n.norms = {_sorted_set('n.norms + row.norms', _NONE)}, "
             "n.first_seen = CASE WHEN row.first IS NULL THEN n.first_seen "
             "WHEN n.first_seen IS NULL OR row.first < n.first_seen THEN row.first ELSE n.first_seen END, "
             "n.last_seen = CASE WHEN row.last IS NULL THEN n.last_seen "
@@ -126,7 +139,20 @@ def upsert_mentions(label: str) -> str:
     """One row per (article, key)."""
     return (f"UNWIND $rows AS row MATCH (a:Article {{id: row.article}}) "
             f"MATCH (n:{_label(label)} {{key: row.key}}) "
-            "MERGE (a)-[m:MENTIONS]->(n) SET m.count = row.count, m.forms = row.forms")
+            "MERGE (a)-[m:MENTIONS]->(n) SET m.count = row.count, m.forms = row.forms, m.names = row.names, "
+            "m.norms = row.norms, m.records = row.records")
+
+
+def name_nodes(label: str) -> str:
+    """Resolution's name for nodes ($rows: key, name), before refresh_nodes() derives the rest."""
+    return f"UNWIND $rows AS row MATCH (n:{_label(label)} {{key: row.key}}) SET n.name = row.name"
+
+
+def add_aliases(label: str) -> str:
+    """Aliases a curator gave nodes ($rows: key, added, added_norms), after refresh_nodes()."""
+    return (f"UNWIND $rows AS row MATCH (n:{_label(label)} {{key: row.key}}) "
+            f"SET n.aliases = {_sorted_set('n.aliases + row.added', 'n.name')}, "
+            f"n.norms = {_sorted_set('n.norms + row.added_norms', _NONE)}")
 
 
 def upsert_edges(rtype: str, head_label: str, tail_label: str) -> str:
@@ -197,8 +223,11 @@ def withdraw_edges(rtype: str, head_label: str, tail_label: str) -> str:
 
 
 def unseal_articles() -> str:
-    """An article without sha256 is not fully loaded: the next load retracts it and writes it again."""
-    return "UNWIND $ids AS id MATCH (a:Article {id: id}) REMOVE a.sha256"
+    """An article without sha256 is not fully loaded: the next load retracts it and writes it again.
+    Its extraction goes too, unless it is in $keep (an article placed again from it, see
+    kg.store.load.repair)."""
+    return ("UNWIND $ids AS id MATCH (a:Article {id: id}) REMOVE a.sha256 "
+            "WITH a WHERE NOT a.id IN $keep REMOVE a.extraction")
 
 
 def retract_mentions() -> str:
@@ -208,34 +237,23 @@ def retract_mentions() -> str:
 def _survivors(label: str, where: str) -> str:
     """Nodes of `label` in $keys with what the mentions matching `where` say about them."""
     return (f"UNWIND $keys AS key MATCH (n:{_label(label)} {{key: key}}) "
-            f"OPTIONAL MATCH (a:Article)-[m:MENTIONS]->(n) WHERE {where} "
-            "WITH n, collect(m.forms) AS forms, collect(m.count) AS counts, "
+            f"OPTIONAL MATCH (a)-[m:MENTIONS]->(n) WHERE {where} "
+            "WITH n, collect(m.forms) AS forms, collect(m.norms) AS norms, collect(m.count) AS counts, "
             "min(a.date) AS first, max(a.date) AS last "
-            "WITH n, reduce(all = [], fs IN forms | all + fs) AS forms, "
-            "reduce(s = 0, c IN counts | s + c) AS mentions, first, last ")
+            "WITH n, reduce(all = [], fs IN forms | all + fs) AS forms, reduce(all = [], ks IN norms | all + ks) "
+            "AS norms, reduce(s = 0, c IN counts | s + c) AS mentions, first, last ")
 
 
 def refresh_nodes(label: str) -> str:
-    """After a retraction: counts, aliases and seen-dates from the mentions left;
-    nodes no article mentions any more go."""
+    """Counts, aliases, norms and seen-dates from the mentions a node has (after a retraction,
+    or a batch that moved mentions); nodes no article mentions any more go."""
     return (_survivors(label, "true") +
             "SET n.mentions = mentions, n.first_seen = first, n.last_seen = last, "
-            f"n.aliases = {_sorted_set('forms', 'n.name')} "
+            f"n.aliases = {_sorted_set('forms', 'n.name')}, n.norms = {_sorted_set('norms', _NONE)} "
             "WITH n, mentions WHERE mentions = 0 DETACH DELETE n")
-
-
-def surviving_nodes(label: str) -> str:
-    """How nodes in $keys will look once articles $ids are retracted (read-only)."""
-    return (_survivors(label, "NOT a.id IN $ids") +
-            f"WHERE mentions > 0 RETURN n.key AS key, n.name AS name, "
-            f"{_sorted_set('forms', 'n.name')} AS aliases")
 
 
 def record_load() -> str:
     return ("MERGE (l:KgLoad {id: 'last'}) SET l.at = $at, l.articles = $articles, "
             "l.new = $new, l.changed = $changed, l.unchanged = $unchanged, l.rejected = $rejected")
 
-
-def known_nodes(label: str) -> str:
-    """Every node of a label, for the resolver's index (read once per load)."""
-    return f"MATCH (n:{_label(label)}) RETURN n.key AS key, n.name AS name, n.aliases AS aliases"
