@@ -39,8 +39,9 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def write_rows(rows: Iterable[dict], fmt: str, out: IO[str] = sys.stdout) -> int:
-    """Write query rows; returns how many were written."""
+def write_rows(rows: Iterable[dict], fmt: str, out: IO[str] | None = None) -> int:
+    """Write query rows (to standard output unless `out`); returns how many were written."""
+    out = out or sys.stdout
     rows = iter(rows)
     n = 0
     if fmt == "json":

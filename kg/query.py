@@ -18,10 +18,12 @@ from importlib.resources import files
 from pathlib import Path
 
 from kg.errors import QueryError
+from kg.names import norm
 from kg.store import GraphStore, reads
 
 _HEADER = re.compile(r"^//\s*(name|description|params):\s?(.*)$")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_NAME_PARAM = re.compile(r"toLower\(\$([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
 @dataclass
@@ -37,6 +39,14 @@ class LibraryQuery:
         """Parameter names the query uses, in order of first use."""
         body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("//"))
         return list(dict.fromkeys(_PARAM.findall(body)))
+
+    @property
+    def name_parameters(self) -> list[str]:
+        """Parameters compared with nodes' `norms` (`toLower($org) IN o.norms`): kg passes them in
+        normal form (kg.names.norm), so any alias in any case or width finds the node; in Neo4j
+        Browser, the query's other clauses find plain names and aliases as written."""
+        body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("//"))
+        return list(dict.fromkeys(_NAME_PARAM.findall(body))) if ".norms" in body else []
 
     def example(self, param: str) -> str | None:
         """The example value the header gives for `param`, if any."""
@@ -116,6 +126,9 @@ def run_query(store: GraphStore, query: LibraryQuery, params: dict | None = None
         hints = [f"-p {p}={query.example(p)}" if query.example(p) else f"-p {p}=VALUE" for p in missing]
         raise QueryError(f"query {query.name!r} needs {', '.join('$' + m for m in missing)}: "
                          f"add {' '.join(hints)}")
+    for p in query.name_parameters:
+        if isinstance(params.get(p), str):
+            params[p] = norm(params[p])
     return store.run(query.text, params, write=write)
 
 

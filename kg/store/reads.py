@@ -8,6 +8,7 @@ here so that no module outside kg.store speaks Cypher.
 from __future__ import annotations
 
 from kg.model import EntityType
+from kg.names import norm
 from kg.store.base import GraphStore, Node, Rel
 
 ENTITY_LABELS = tuple(str(t) for t in EntityType)
@@ -21,9 +22,9 @@ def _label(label: str) -> str:
 
 
 _WHY = """
+MATCH (h) WHERE $head IN h.norms
 MATCH (h)-[r]-(t)
-WHERE (h.name = $head OR $head IN h.aliases) AND (t.name = $tail OR $tail IN t.aliases)
-  AND type(r) <> 'MENTIONS' AND ($type IS NULL OR type(r) = $type)
+WHERE $tail IN t.norms AND type(r) <> 'MENTIONS' AND ($type IS NULL OR type(r) = $type)
   AND (startNode(r) = h OR type(r) = 'PARTNERS_WITH')
 UNWIND range(0, size(r.articles) - 1) AS i
 OPTIONAL MATCH (a:Article {id: r.articles[i]})
@@ -34,8 +35,8 @@ ORDER BY date, article
 
 
 def evidence(store: GraphStore, head: str, tail: str, rtype: str | None) -> list[dict]:
-    """Every evidence sentence of facts from `head` to `tail` (names or aliases)."""
-    return store.run(_WHY, {"head": head, "tail": tail, "type": rtype})
+    """Every evidence sentence of facts from `head` to `tail` (any name or alias, in any case or width)."""
+    return store.run(_WHY, {"head": norm(head), "tail": norm(tail), "type": rtype})
 
 
 _STATUS_LABELS = """
@@ -77,9 +78,8 @@ def fact_neighbours(store: GraphStore, label: str, keys: list[str],
 
 
 def entities_named(store: GraphStore, name: str) -> list[Node]:
-    """Entities named `name` or having it as an alias (case-insensitive)."""
-    rows = store.run(f"MATCH (n) WHERE {_IS_ENTITY} AND (toLower(n.name) = toLower($name) "
-                     "OR any(a IN n.aliases WHERE toLower(a) = toLower($name))) RETURN n", {"name": name})
+    """Entities named `name` or having it as an alias (in any case or width: kg.names.norm)."""
+    rows = store.run(f"MATCH (n) WHERE {_IS_ENTITY} AND $key IN n.norms RETURN n", {"key": norm(name)})
     return [r["n"] for r in rows]
 
 
