@@ -1,7 +1,8 @@
-"""The conductor: kg's two jobs, end to end, with the error policy in one place.
+"""The conductor: kg's jobs, end to end, with the error policy in one place.
 
     extract(paths)          sources -> clean -> extract            -> Extraction, one per article
     load(paths, store)      sources -> clean -> extract -> resolve -> store
+    curate(store, action, names)   a curator's decision: kept in the decisions file, applied at once
 
 Both read files, directories or `-` (stdin).  Inputs that already are
 `kg extract` output pass straight to the loader.  A problem with one input
@@ -13,12 +14,18 @@ and the tests call these same functions.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from kg.errors import KgError, LoadError
-from kg.model import Extraction
+from kg.model import EntityType, Extraction
+from kg.names import norm
+from kg.resolve import curation as decisions_file
+from kg.resolve.curation import ANY, Curation, CurationError, Decision
 from kg.store import GraphStore
+from kg.store import curate as applying
 from kg.store.load import LoadReport, Progress
 from kg.store.load import load as load_extractions
 
@@ -57,11 +64,101 @@ def extract(paths: Iterable[str], on_error: OnError | None = None, workers: int 
 
 
 def load(paths: Iterable[str], store: GraphStore, on_error: OnError | None = None, batch_size: int = 200,
-         workers: int = 1, progress: Progress | None = None) -> LoadReport:
-    """Read, extract and load everything under `paths` (articles or `kg extract` JSONL) into `store`."""
+         workers: int = 1, progress: Progress | None = None, curation: str | Path | None = None) -> LoadReport:
+    """Read, extract and load everything under `paths` (articles or `kg extract` JSONL) into `store`,
+    applying the curator's decisions (curation_file())."""
     counting = _Counting(on_error or _raise)
+    decided = decisions_file.read(curation_file(store, curation))
     report = load_extractions(store, extract(paths, counting, workers=workers),
-                              batch_size=batch_size, progress=progress, on_error=counting)
+                              batch_size=batch_size, progress=progress, on_error=counting, curation=decided)
     report.articles_rejected -= counting.load_errors
     report.articles_rejected += counting.errors
     return report
+
+
+# -- curation ---------------------------------------------------------------------------
+
+LABELS = tuple(str(t) for t in EntityType)
+
+
+def curation_file(store: GraphStore, path: str | Path | None = None) -> Path:
+    """Where the decisions are kept: `path`, else KG_CURATION, else the store's own (curation.tsv in
+    the embedded store's directory; for Neo4j, kg-curation.tsv in the working directory)."""
+    return Path(path or os.environ.get("KG_CURATION") or store.curation_file())
+
+
+@dataclass
+class Curated:
+    decision: Decision
+    report: LoadReport
+    path: Path
+
+
+def decisions(store: GraphStore, path: str | Path | None = None) -> list[Decision]:
+    return decisions_file.read(curation_file(store, path)).decisions
+
+
+def curate(store: GraphStore, action: str, names: list[str], label: str | None = None,
+           path: str | Path | None = None) -> Curated:
+    """Check a decision against the graph, keep it (appended to the decisions file) and apply it:
+    merge A B, split A B, alias add|remove A X, rename A NAME, reject X.  A and B are any name or
+    alias of a node (in any case or width), or its key (`Organization:…`); `label` narrows them."""
+    if label is not None and label not in LABELS:
+        raise CurationError(f"unknown type {label!r}; one of {', '.join(LABELS)}")
+    if action == "alias":
+        if not names or names[0] not in ("add", "remove"):
+            raise CurationError("kg curate alias takes add or remove, then a name and the alias")
+        action, names = f"alias-{names[0]}", names[1:]
+    wanted = 1 if action == "reject" else 2
+    if action not in decisions_file.ACTIONS or len(names) != wanted:
+        raise CurationError(f"kg curate {action} takes {wanted} name{'s' if wanted > 1 else ''}")
+    decision = _decision(store, action, names, label)
+    file = curation_file(store, path)
+    curation = decisions_file.read(file)
+    curation.decisions.append(decision)
+    decisions_file.write(file, curation)
+    return Curated(decision, applying.apply(store, curation, decision), file)
+
+
+def undo(store: GraphStore, path: str | Path | None = None) -> Curated:
+    """Take back the last decision, in the file and in the graph."""
+    file = curation_file(store, path)
+    curation = decisions_file.read(file)
+    if not curation.decisions:
+        raise CurationError(f"{file}: no decision to undo")
+    decision = curation.decisions.pop()
+    decisions_file.write(file, curation)
+    return Curated(decision, applying.apply(store, curation, decision), file)
+
+
+def _decision(store: GraphStore, action: str, names: list[str], label: str | None) -> Decision:
+    if action == "reject":
+        return Decision(action, label or ANY, names[0])
+    a = _node(store, names[0], label)
+    if action == "merge":
+        b = _node(store, names[1], a["label"])
+        if a["key"] == b["key"]:
+            raise CurationError(f"{names[0]!r} and {names[1]!r} are one node already ({a['key']})")
+        return Decision(action, a["label"], _ref(a), _ref(b))
+    if action in ("split", "alias-remove") and norm(names[1]) not in (a["norms"] or ()):
+        raise CurationError(f"{names[1]!r} is not a name of {a['name']!r} ({a['key']})")
+    return Decision(action, a["label"], names[0] if action == "split" else _ref(a), names[1])
+
+
+def _node(store: GraphStore, name: str, label: str | None) -> dict:
+    """The one node `name` (a name, an alias or a key) stands for."""
+    key = name if name.split(":", 1)[0] in LABELS else None
+    hits = [n for n in applying.nodes_named(store, norm(name), key) if label is None or n["label"] == label]
+    if not hits:
+        raise CurationError(f"no {label or 'entity'} is named {name!r} or has it as an alias")
+    if len(hits) > 1:
+        listed = ", ".join(f"{n['name']} ({n['key']})" for n in hits[:8])
+        raise CurationError(f"{name!r} names {len(hits)} nodes: {listed}; give the one you mean by its key")
+    return hits[0]
+
+
+def _ref(node: dict) -> str:
+    """How a decision names a node: its name, or its key when the name is shared (张伟@联影医疗)."""
+    part = node["key"].split(":", 1)[1]
+    return node["name"] if norm(node["name"]) == part else part
+

@@ -9,44 +9,9 @@ import click
 
 from kg import __version__
 from kg.errors import KgError
+from kg.output import Problems, ProgressLine
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
-
-
-class Problems:
-    """Collects per-input problems: each printed as one line, errors fail the run."""
-
-    def __init__(self):
-        self.errors = 0
-        self.warnings = 0
-
-    def __call__(self, exc: KgError) -> None:
-        if getattr(exc, "warning", False):
-            self.warnings += 1
-            click.echo(f"kg: warning: {exc}", err=True)
-        else:
-            self.errors += 1
-            click.echo(f"kg: error: {exc}", err=True)
-
-    def exit_code(self) -> int:
-        return 1 if self.errors else 0
-
-
-class ProgressLine:
-    """Progress on stderr: a live count on a terminal, nothing in a pipe or log."""
-
-    def __init__(self, what: str):
-        self.what, self.n = what, 0
-        self.live = sys.stderr.isatty()
-
-    def __call__(self, k: int) -> None:
-        self.n += k
-        if self.live:
-            click.echo(f"\r{self.n} {self.what}…", nl=False, err=True)
-
-    def done(self) -> None:
-        if self.live:
-            click.echo("\r" + " " * 30 + "\r", nl=False, err=True)
 
 
 class KgGroup(click.Group):
@@ -131,6 +96,12 @@ def param_option(fn):
                         help="A query parameter (repeatable); JSON values are decoded.")(fn)
 
 
+def curation_option(fn):
+    return click.option("--curation", metavar="FILE", envvar="KG_CURATION", default=None,
+                        help="The curator's decisions file (default: curation.tsv in the embedded store, "
+                             "./kg-curation.tsv for Neo4j).  Also KG_CURATION.")(fn)
+
+
 def _open(store_uri):
     from kg.store import open_store
     return open_store(store_uri)
@@ -142,7 +113,8 @@ def _open(store_uri):
 @click.option("--batch-size", type=click.IntRange(min=1), default=200, show_default=True,
               help="Articles per write transaction.")
 @workers_option
-def load(paths, store_uri, batch_size, workers):
+@curation_option
+def load(paths, store_uri, batch_size, workers, curation):
     """Extract articles at PATHS and load them into the graph store.
 
     Re-run it whenever articles arrive: unchanged articles are skipped, an
@@ -166,23 +138,19 @@ def load(paths, store_uri, batch_size, workers):
         click.echo(f"Loading into {store.describe()}", err=True)
         progress = ProgressLine("articles")
         report = api.load(paths, store, on_error=problems, batch_size=batch_size,
-                          workers=workers, progress=progress)
+                          workers=workers, progress=progress, curation=curation)
         progress.done()
     _echo_report(report)
     sys.exit(problems.exit_code())
 
 
 def _echo_report(report) -> None:
-    c = report.counters
-    click.echo(f"articles: {report.articles_new} new, {report.articles_changed} changed, "
-               f"{report.articles_unchanged} unchanged, {report.articles_rejected} rejected")
-    click.echo(f"nodes: {c.nodes_created} created, {report.nodes_updated} updated, {c.nodes_deleted} deleted")
-    click.echo(f"relationships: {c.relationships_created} created, {report.relationships_updated} updated, "
-               f"{c.relationships_deleted} deleted")
-    for line in report.rows_rejected[:20]:
-        click.echo(f"kg: rejected: {line}", err=True)
-    if len(report.rows_rejected) > 20:
-        click.echo(f"kg: rejected: … and {len(report.rows_rejected) - 20} more rows", err=True)
+    from kg.output import report_lines
+    out, err = report_lines(report)
+    for line in out:
+        click.echo(line)
+    for line in err:
+        click.echo(line, err=True)
 
 
 @cli.command()
@@ -276,15 +244,49 @@ def status(fmt, store_uri):
     if fmt != "table":
         output.write_rows([info], fmt)
         return
-    click.echo(info["store"])
-    for label, n in info["nodes"].items():
-        click.echo(f"  {label:14} {n:8d} nodes")
-    for rtype, n in info["relationships"].items():
-        click.echo(f"  {rtype:14} {n:8d} relationships")
-    last = info["last_load"]
-    click.echo(f"last load: {last['at']}, {last['articles']} articles "
-               f"({last['new']} new, {last['changed']} changed, {last['unchanged']} unchanged, "
-               f"{last['rejected']} rejected)" if last else "last load: never")
+    for line in output.status_lines(info):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("action", type=click.Choice(["merge", "split", "alias", "rename", "reject", "list", "undo"]))
+@click.argument("names", nargs=-1)
+@click.option("--type", "label", metavar="TYPE", help="Only nodes of this type (Organization, Person, …).")
+@curation_option
+@format_option()
+@store_option
+def curate(action, names, label, curation, fmt, store_uri):
+    """Correct who is who, for good: merge, split, alias add|remove, rename, reject.
+
+    Each decision is kept as one line of a plain-text file you can read,
+    diff and version (see --curation), applied to the graph at once and
+    again by every load.  A name is any name or alias of a node, in any
+    case or width, or the node's key (Person:张伟@联影医疗).
+
+    Example:
+
+    \b
+        kg curate merge 联影医疗 上海联影医疗科技股份有限公司
+        kg curate split 联影医疗 联影
+        kg curate alias add 阿斯利康 AZ
+        kg curate rename 市科委 上海市科学技术委员会
+        kg curate reject 本刊
+        kg curate list
+        kg curate undo
+
+    Python: kg.api.curate(store, action, names), kg.api.undo(store)
+    """
+    from kg import api, output
+
+    with _open(store_uri) as store:
+        if action == "list":
+            output.write_rows([{"action": d.action, "type": d.label, "name": d.name, "other": d.other}
+                               for d in api.decisions(store, curation)], fmt)
+            return
+        done = api.undo(store, curation) if action == "undo" else api.curate(store, action, list(names), label,
+                                                                               curation)
+    for line in output.curation_lines(done, undone=action == "undo"):
+        click.echo(line)
 
 
 @cli.command()
