@@ -3,6 +3,7 @@
     extract(paths)          sources -> clean -> extract            -> Extraction, one per article
     load(paths, store)      sources -> clean -> extract -> resolve -> store
     curate(store, action, names)   a curator's decision: kept in the decisions file, applied at once
+    dupes(store)            likely duplicate nodes, ranked, with the reason
 
 Both read files, directories or `-` (stdin).  Inputs that already are
 `kg extract` output pass straight to the loader.  A problem with one input
@@ -26,6 +27,7 @@ from kg.resolve import curation as decisions_file
 from kg.resolve.curation import ANY, Curation, CurationError, Decision
 from kg.store import GraphStore
 from kg.store import curate as applying
+from kg.store.dupes import Candidate, candidates
 from kg.store.load import LoadReport, Progress
 from kg.store.load import load as load_extractions
 
@@ -162,3 +164,7 @@ def _ref(node: dict) -> str:
     part = node["key"].split(":", 1)[1]
     return node["name"] if norm(node["name"]) == part else part
 
+
+def dupes(store: GraphStore, limit: int = 50) -> list[Candidate]:
+    """Pairs of nodes that may be one thing, most likely first, each with its reasons."""
+    return candidates(store, limit)

@@ -290,6 +290,28 @@ def curate(action, names, label, curation, fmt, store_uri):
 
 
 @cli.command()
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="How many pairs.")
+@format_option()
+@store_option
+def dupes(limit, fmt, store_uri):
+    """Likely duplicate nodes, likeliest first: the reasons, and the command that merges them.
+
+    Example:
+
+    \b
+        kg dupes --limit 20
+
+    Python: kg.api.dupes(store, limit)
+    """
+    from kg import api, output
+
+    with _open(store_uri) as store:
+        found = api.dupes(store, limit)
+    output.write_rows([{"type": c.label, "score": c.score, "first": c.a_name, "second": c.b_name,
+                        "reasons": "; ".join(c.reasons), "merge": c.command} for c in found], fmt)
+
+
+@cli.command()
 @click.option("--center", metavar="NAME", help="Show this entity's neighbourhood (a name or an alias).")
 @click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Hops around --center.")
 @click.option("--query", "query_name", metavar="NAME|FILE",

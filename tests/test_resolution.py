@@ -97,7 +97,9 @@ def test_a_bare_city_body_is_that_citys(any_store):
     assert node_of(any_store, "b1", "市科委") == "Organization:北京市科委"
 
 
-def test_same_name_people_of_different_employers_are_two_nodes(any_store):
+def test_same_name_people_of_different_employers_are_two_nodes_and_flagged(any_store):
+    from kg.store.dupes import candidates
+
     def works(doc_id, org, title):
         return says(doc_id, [Entity("王建国", PER), Entity(org, ORG)],
                     [Relation("王建国", RelationType.WORKS_FOR, org, 0, f"{org}{title}王建国表示。")])
@@ -105,6 +107,8 @@ def test_same_name_people_of_different_employers_are_two_nodes(any_store):
                      works("p3", "白鹭医院", "院长")])
     keys = {node_of(any_store, a, "王建国") for a in ("p1", "p2", "p3")}
     assert len(keys) == 2 and node_of(any_store, "p1", "王建国") == node_of(any_store, "p3", "王建国")
+    flagged = [c for c in candidates(any_store) if {c.a, c.b} == keys]
+    assert flagged and "same name, different employers" in flagged[0].reasons
 
 
 def test_a_store_from_before_resolution_kept_extractions_is_refused(any_store):
