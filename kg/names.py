@@ -21,13 +21,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from kg import data
 
 _NORM_STRIP = re.compile(r"[\s\"'“”‘’《》〈〉「」『』®™·・•]")
 
 
+@lru_cache(maxsize=1 << 16)
 def norm(form: str) -> str:
     """The form names are compared in: NFKC, lower case, no quotes, marks or spaces."""
     return _NORM_STRIP.sub("", unicodedata.normalize("NFKC", form)).lower()
@@ -121,6 +122,7 @@ def _place_re() -> re.Pattern:
     return data.alternation_re(tuple(places()))
 
 
+@lru_cache(maxsize=1 << 16)
 def leading_place(name: str) -> Place | None:
     """The place a name starts with (上海交通大学 -> 上海, 浦东新区人民政府 -> 上海's 浦东新区)."""
     m = _place_re().match(name)
@@ -200,7 +202,8 @@ def distinctive(core: str) -> bool:
     return len(core) >= 2 and len(stem) >= 2 and core not in _generic_stems() and stem not in _generic_stems()
 
 
-def cores(name: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def cores(name: str) -> tuple[str, ...]:
     """Normal forms of `name` without its legal and regional wrappers, the fullest first:
     上海联影医疗科技股份有限公司 -> 联影医疗科技, 联影医疗; 美国阿斯利康 -> 阿斯利康.  A Chinese place is
     dropped from the front only together with a legal form (上海交通大学 keeps 上海), a nation only
@@ -228,17 +231,18 @@ def cores(name: str) -> list[str]:
             out.append(core)
     if (t := tails.search(core)) and distinctive(core[:t.start()]):
         out.append(core[:t.start()])
-    return [c for c in dict.fromkeys(out) if c != n]
+    return tuple(c for c in dict.fromkeys(out) if c != n)
 
 
-def parents(name: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def parents(name: str) -> tuple[str, ...]:
     """Normal forms of the institutions a unit's name starts with: 清华大学生物医学工程学院 -> 清华大学,
     中国科学院上海药物研究所 -> 中国科学院."""
     n = norm(name)
     spans = [(m.start(), m.end()) for e in _org_endings() for m in re.finditer(re.escape(e), n)]
     cuts = sorted({end for _, end in spans if end < len(n)
                    and not any(s < end < e for s, e in spans)})      # 委|员会 is no cut
-    return [n[:c] for c in cuts if distinctive(n[:c])]
+    return tuple(n[:c] for c in cuts if distinctive(n[:c]))
 
 
 _YEAR = re.compile(r"^(?:(?:19|20)\d{2}年?|第[一二三四五六七八九十百0-9]+[届次]|首届)")
@@ -258,7 +262,8 @@ def _dosage_re() -> re.Pattern:
     return re.compile(rf"(?:{data.alternation_re(forms).pattern})$")
 
 
-def variants(label: str, name: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def variants(label: str, name: str) -> tuple[str, ...]:
     """Normal forms that may name the same thing as `name` (weak keys): wrappers for organisations,
     the edition for events (2025上海国际生物医药产业周 -> 上海国际生物医药产业周), the dosage form for
     products, the years for policies."""
@@ -266,12 +271,12 @@ def variants(label: str, name: str) -> list[str]:
     if label == "Organization":
         return cores(name)
     if label == "Event" and (m := _YEAR.match(n)) and distinctive(n[m.end():]):
-        return [n[m.end():]]
+        return (n[m.end():],)
     if label == "Product" and (m := _dosage_re().search(n)) and len(n[:m.start()]) >= 2:
-        return [n[:m.start()]]
+        return (n[:m.start()],)
     if label == "Policy" and (m := _POLICY_TAIL.search(n)):
-        return [n[:m.start()]]
-    return []
+        return (n[:m.start()],)
+    return ()
 
 
 # -- the matching rule --------------------------------------------------------------------
@@ -293,6 +298,7 @@ class Identity:
     canonical: str | None = None
 
 
+@lru_cache(maxsize=1 << 16)
 def _homeland(n: str) -> str | None:
     """Where a normalised name says its bearer is from: a Chinese city or province (中国 for China
     itself), or a nation (美国科学院 -> 美国)."""
@@ -303,6 +309,7 @@ def _homeland(n: str) -> str | None:
     return m.group(0) if m else None
 
 
+@lru_cache(maxsize=1 << 16)
 def conflicting(a: str, b: str) -> bool:
     """Two names that place their bearers apart: 美国科学院 / 中国科学院, 上海市科委 / 北京市科委."""
     ha, hb = _homeland(norm(a)), _homeland(norm(b))

@@ -47,6 +47,7 @@ class Component:
     members: set[str]                                    # every key it holds
     added: list[str] = field(default_factory=list)       # aliases the curator gave it
     hidden: set[str] = field(default_factory=set)        # alias keys the curator took from it
+    renamed: bool = False                                # its name is the curator's
 
 
 class _Keys:
@@ -140,4 +141,4 @@ def _component(label: str, groups: list[Group], members: set[str], rules: Rules)
     key = norm(name) if norm(name) in members else min(g.ident.strong[0] for g in groups)
     added = [a for k in sorted(members) for a in rules.added.get(k, ())]
     hidden = {h for k in members for h in rules.hidden.get(k, ())}
-    return Component(label, f"{label}:{key}", name, set(members), added, hidden)
+    return Component(label, f"{label}:{key}", name, set(members), added, hidden, bool(renamed))

@@ -58,5 +58,5 @@ def apply(store: GraphStore, curation: Curation, decision: Decision) -> LoadRepo
         seeds[label] |= set(keys)
     with store.lock():
         ids = sorted(forced)
-        reresolve(store, stored_facts(store, ids), ids, report, curation, seeds)
+        reresolve(store, stored_facts(store, ids), ids, report, curation, seeds, full=True)
     return report

@@ -3,7 +3,8 @@
 Each pair comes with the reasons it is listed, ranked by their weight and how alike the names are:
 - a shared alias: a short form both nodes carry (联影 for 联影集团 and 联影医疗), or the same English
   name;
-- the same name for two people of different employers (张伟 of 联影医疗 and 张伟 of 华山医院);
+- the same name for two people of different employers (张伟 of 联影医疗 and 张伟 of 华山医院), or
+  one name the start of the other's for two people of one employer (曹宏 / 曹宏明 of 上海市科委);
 - containment once wrappers are gone: one name inside the other (上海医药 / 上海医药集团股份有限公司,
   东方医院 / 同济大学附属东方医院);
 - shared neighbours: two alike names linked to the same nodes.
@@ -28,8 +29,10 @@ _NODES = ("MATCH (n) WHERE n:Organization OR n:Person OR n:Product OR n:Policy O
 _LINKS = ("MATCH (a)-[r]-(b) WHERE type(r) <> 'MENTIONS' AND NOT a:Article AND NOT b:Article "
           "RETURN DISTINCT a.key AS a, b.key AS b")
 _LATIN = re.compile(r"^[a-z0-9&.,+\-]+$")
-WEIGHTS = {"alias": 3.0, "english": 3.5, "employer": 3.0, "qualified": 3.0, "contained": 2.0, "neighbours": 1.0}
+WEIGHTS = {"alias": 3.0, "english": 3.5, "employer": 3.0, "colleague": 3.0, "qualified": 3.0, "contained": 2.0,
+           "neighbours": 1.0}
 _REASONS = {"alias": "shared alias {}", "english": "same English name {}", "employer": "same name, different employers",
+            "colleague": "one name the start of the other, one employer ({})",
             "qualified": "the other with its place or parent ({})", "contained": "contains {} (wrappers aside)",
             "neighbours": "{} shared neighbours"}
 _LINKING = re.compile(r"^(?:附属|下属|旗下|所属|的)")
@@ -79,12 +82,13 @@ def candidates(store: GraphStore, limit: int = 50) -> list[Candidate]:
 
     _shared_keys(nodes, add)
     _containment(nodes, add)
+    _colleagues(nodes, add)
     _neighbours(store, nodes, add)
     for c in found.values():
         a, b = norm(c.a_name), norm(c.b_name)
         similar = difflib.SequenceMatcher(None, a, b).ratio()
-        share = max(len(x) for xs in c.clues.values() for x in xs if not x.isdigit()) / max(len(a), len(b)) \
-            if any(not x.isdigit() for xs in c.clues.values() for x in xs) else similar
+        parts = [x for kind in ("alias", "english", "contained") for x in c.clues.get(kind, ())]
+        share = max(map(len, parts)) / max(len(a), len(b)) if parts else similar
         c.score = round(sum(WEIGHTS[kind] for kind in c.clues) * (0.5 + share) + similar, 3)
     return sorted(found.values(), key=lambda c: (-c.score, c.a, c.b))[:limit]
 
@@ -149,6 +153,23 @@ def _qualifier(head: str) -> bool:
         return True
     return any(_LINKING.match(head[len(p):]) and not _LINKING.sub("", head[len(p):])
                for p in parents(head + "x") if head.startswith(p))
+
+
+def _colleagues(nodes: dict[str, dict], add) -> None:
+    """People of one employer whose names differ by a character at the end (a name cut short)."""
+    staff: dict[str, set[str]] = defaultdict(set)
+    for key, n in nodes.items():
+        if n["label"] == "Person":
+            for k in n["norms"]:
+                if "@" in k:
+                    staff[k.split("@", 1)[1]].add(key)
+    for employer, keys in staff.items():
+        if len(keys) > 200:
+            continue
+        for a, b in combinations(sorted(keys), 2):
+            na, nb = sorted((norm(nodes[a]["name"]), norm(nodes[b]["name"])), key=len)
+            if len(nb) == len(na) + 1 and nb.startswith(na) and len(na) >= 2:
+                add(a, b, "colleague", employer)
 
 
 def _neighbours(store: GraphStore, nodes: dict[str, dict], add) -> None:

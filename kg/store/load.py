@@ -148,13 +148,14 @@ def load_batch(store: GraphStore, batch: list[Extraction], report: LoadReport,
 
 
 def reresolve(store: GraphStore, facts: list[Facts], retracted: list[str], report: LoadReport,
-              curation: Curation, seeds: dict[str, set[str]] | None = None) -> Plan:
+              curation: Curation, seeds: dict[str, set[str]] | None = None, full: bool = False) -> Plan:
     """Write `facts` (retracting `retracted` first), with every article they move, in two steps:
     the writes, then (once they are in: FalkorDB's query does not read what it wrote itself) the
     region's names and counts and, last, the articles' sha256.  Until then the articles are
     unsealed, so a load killed in between is finished by the next (repair()).  `seeds` are more
-    keys whose nodes to resolve again (a curator's decision)."""
-    p = plan(store, facts, retracted, curation, seeds)
+    keys whose nodes to resolve again (a curator's decision), after which the whole region is
+    recomputed (`full`)."""
+    p = plan(store, facts, retracted, curation, seeds, full)
     unseal = [(writes.unseal_articles(), {"ids": p.retract, "keep": p.retract})] if p.retract else []
     try:
         counters = store.execute(unseal + retraction(store, p.retract) + write_statements(p.rows, sealed=False))
@@ -178,17 +179,20 @@ def reresolve(store: GraphStore, facts: list[Facts], retracted: list[str], repor
 
 
 def finishing(p: Plan) -> list[tuple[str, dict]]:
-    """After the writes: every node of the region takes its component's name, is recomputed from
-    its mentions, and gets the aliases a curator gave it (and its name as a key)."""
+    """After the writes: nodes whose name changed take their component's name and are recomputed
+    from their mentions (the old name becomes an alias), the whole region too after a curator's
+    decision, and nodes get the aliases a curator gave them (and a curator's name as a key).  The
+    writes keep the rest up to date: counts and aliases add up, and retraction recomputes."""
     names: dict[str, list[dict]] = defaultdict(list)
     added: dict[str, list[dict]] = defaultdict(list)
+    refresh = defaultdict(set, {label: set(keys) for label, keys in p.region.items()} if p.full else {})
     for key, comp in sorted(p.components.items()):
-        names[comp.label].append({"key": key, "name": comp.name})
-        added[comp.label].append({"key": key, "added": comp.added,        # a curator's name is a key too
-                                  "added_norms": sorted({norm(a) for a in [comp.name, *comp.added]})})
-    refresh = defaultdict(set, {label: set(keys) for label, keys in p.refresh.items()})
-    for key, comp in p.components.items():
-        refresh[comp.label].add(key)
+        if key in p.names and p.names[key] != comp.name:
+            names[comp.label].append({"key": key, "name": comp.name})
+            refresh[comp.label].add(key)
+        if comp.added or comp.renamed:
+            added[comp.label].append({"key": key, "added": comp.added,
+                                      "added_norms": sorted({norm(a) for a in [comp.name, *comp.added]})})
     out = [(writes.name_nodes(label), {"rows": rows}) for label, rows in sorted(names.items())]
     out += [(writes.refresh_nodes(label), {"keys": sorted(keys)}) for label, keys in sorted(refresh.items()) if keys]
     out += [(writes.add_aliases(label), {"rows": rows}) for label, rows in sorted(added.items())]

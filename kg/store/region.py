@@ -13,7 +13,6 @@ region, which may move more; this repeats until nothing more moves.
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -35,14 +34,15 @@ def _lookup(indexed: bool, label: str) -> str:
 def _groups(label: str) -> str:
     """The mentions of nodes $nodes by articles not in $exclude, grouped by record identities."""
     return (f"MATCH (n:{writes._label(label)}) WHERE n.key IN $nodes "
-            "MATCH (a:Article)-[m:MENTIONS]->(n) WHERE NOT a.id IN $exclude "
-            "RETURN n.key AS node, m.records AS records, count(*) AS articles")
+            "MATCH (a)-[m:MENTIONS]->(n) WHERE NOT a.id IN $exclude "      # only articles mention
+            "RETURN n.key AS node, n.name AS name, m.records AS records, count(*) AS articles")
 
 
 def _movers(label: str) -> str:
-    """Articles (not in $exclude) whose mention of node row.node holds record row.sig."""
-    return (f"UNWIND $rows AS row MATCH (a:Article)-[m:MENTIONS]->(n:{writes._label(label)} {{key: row.node}}) "
-            "WHERE row.sig IN m.records AND NOT a.id IN $exclude RETURN DISTINCT a.id AS id")
+    """Articles (not in $exclude) whose mention of one of nodes $nodes holds one of the records $sigs."""
+    return (f"MATCH (n:{writes._label(label)}) WHERE n.key IN $nodes "
+            "MATCH (a)-[m:MENTIONS]->(n) WHERE NOT a.id IN $exclude AND any(s IN m.records WHERE s IN $sigs) "
+            "RETURN DISTINCT a.id AS id")
 
 
 _ARTICLE_KEYS = ("UNWIND $ids AS id MATCH (:Article {id: id})-[m:MENTIONS]->(n) "
@@ -61,13 +61,16 @@ def stored_facts(store: GraphStore, ids: list[str]) -> list[Facts]:
 @dataclass
 class Plan:
     """What a batch writes: `rows` (the batch's articles and the ones it moves), after taking back
-    `retract`; then every node of the region gets its component's name (`components`), and
-    `refresh` (the region's nodes as they were) are recomputed from their mentions."""
+    `retract`; then the nodes of the region take their component's name (`components`), those
+    whose name changed (`names`: the names they had) are recomputed from their mentions, and
+    all of `region` too when `full` (a curator's decision may take aliases away)."""
     rows: list[ArticleRows] = field(default_factory=list)
     retract: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     components: dict[str, Component] = field(default_factory=dict)      # node key -> component
-    refresh: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))   # label -> keys
+    names: dict[str, str] = field(default_factory=dict)                  # node key -> name before
+    region: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))    # label -> keys
+    full: bool = False
 
 
 class _Region:
@@ -78,6 +81,7 @@ class _Region:
         self.partners = {label: r.partners() for label, r in rules.items()}
         self.keys: dict[str, set[str]] = defaultdict(set)       # looked up
         self.nodes: dict[str, set[str]] = defaultdict(set)      # found
+        self.names: dict[str, str] = {}                         # node key -> its name
         self.groups: list[Group] = []
 
     def grow(self, keys: dict[str, set[str]], nodes: dict[str, set[str]] | None = None) -> None:
@@ -98,6 +102,7 @@ class _Region:
                 self.nodes[label] |= ns
                 rows = self.store.run(_groups(label), {"nodes": sorted(ns), "exclude": sorted(self.exclude)})
                 for row in rows:
+                    self.names[row["node"]] = row["name"]
                     for sig in row["records"] or ():
                         lbl, ident = parse_sig(sig)
                         self.groups.append(Group(sig, lbl, ident, int(row["articles"]), row["node"]))
@@ -123,7 +128,7 @@ def _keys_of(records: list[Record]) -> dict[str, set[str]]:
 
 
 def plan(store: GraphStore, batch: list[Facts], retracted: list[str], curation: Curation,
-         seeds: dict[str, set[str]] | None = None) -> Plan:
+         seeds: dict[str, set[str]] | None = None, full: bool = False) -> Plan:
     """Resolve `batch` (new and edited articles, and articles to place again) against the region of
     the store it touches; `retracted` are the batch's articles that are in the store now, `seeds`
     more keys whose nodes to resolve again (those of a curator's decision)."""
@@ -160,24 +165,26 @@ def plan(store: GraphStore, batch: list[Facts], retracted: list[str], curation: 
             records[f.id] = article_records(f, rules)
         for aid in movers:                      # a mover without a kept extraction is only taken back
             facts.setdefault(aid, None)
-    out = Plan(retract=sorted({*retracted, *moved}), moved=moved)
+    out = Plan(retract=sorted({*retracted, *moved}), moved=moved, names=region.names, full=full)
     out.rows = [article_rows(f, records[f.id], lambda r: placed[r.sig], rejected_keys(f, rules))
                 for f in facts.values() if f]
     for comp in placed.values():
         out.components[comp.key] = comp
     for label, keys in region.nodes.items():
-        out.refresh[label] |= keys
+        out.region[label] |= keys
     return out
 
 
 def _movers_of(store: GraphStore, region: _Region, placed: dict[str, Component]) -> set[str]:
     """Articles whose records are on another node than resolution places them on."""
-    by_label: dict[str, list[dict]] = defaultdict(list)
+    nodes: dict[str, set[str]] = defaultdict(set)
+    sigs: dict[str, set[str]] = defaultdict(set)
     for g in region.groups:
         if placed[g.sig].key != g.node:
-            by_label[g.label].append({"node": g.node, "sig": g.sig})
+            nodes[g.label].add(g.node)
+            sigs[g.label].add(g.sig)
     out = set()
-    for label, rows in sorted(by_label.items()):
-        rows = [json.loads(x) for x in sorted({json.dumps(r, sort_keys=True) for r in rows})]
-        out |= {r["id"] for r in store.run(_movers(label), {"rows": rows, "exclude": sorted(region.exclude)})}
+    for label in sorted(nodes):
+        params = {"nodes": sorted(nodes[label]), "sigs": sorted(sigs[label]), "exclude": sorted(region.exclude)}
+        out |= {r["id"] for r in store.run(_movers(label), params)}
     return out
