@@ -66,10 +66,20 @@ def write_rows(rows: Iterable[dict], fmt: str, out: IO[str] = sys.stdout) -> int
     return len(materialised)
 
 
+_CONTROLS = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421} | {c: 0xFFFD for c in range(0x80, 0xA0)}
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters (an escape sequence in a title could
+    move the cursor or recolour the screen) become visible symbols (␛, ␊ …)."""
+    return text.translate(_CONTROLS)
+
+
 def write_table(rows: list[dict[str, str]], out: IO[str]) -> None:
     if not rows:
         out.write("(no rows)\n")
         return
+    rows = [{printable(k): printable(v) for k, v in r.items()} for r in rows]
     cols = list(rows[0])
     widths = {c: max(display_width(c), *(display_width(r.get(c, "")) for r in rows)) for c in cols}
     widths = {c: min(w, 60) for c, w in widths.items()}
