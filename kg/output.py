@@ -7,7 +7,6 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from kg.errors import KgError
 from kg.model import Extraction
 from kg.store import GraphPath, Node, Rel
 
@@ -68,10 +67,20 @@ def write_rows(rows: Iterable[dict], fmt: str, out: IO[str] | None = None) -> in
     return len(materialised)
 
 
+_CONTROLS = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421} | {c: 0xFFFD for c in range(0x80, 0xA0)}
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters (an escape sequence in a title could
+    move the cursor or recolour the screen) become visible symbols (␛, ␊ …)."""
+    return text.translate(_CONTROLS)
+
+
 def write_table(rows: list[dict[str, str]], out: IO[str]) -> None:
     if not rows:
         out.write("(no rows)\n")
         return
+    rows = [{printable(k): printable(v) for k, v in r.items()} for r in rows]
     cols = list(rows[0])
     widths = {c: max(display_width(c), *(display_width(r.get(c, "")) for r in rows)) for c in cols}
     widths = {c: min(w, 60) for c, w in widths.items()}
@@ -114,78 +123,11 @@ def extraction_rows(extractions: Iterable[Extraction]) -> Iterator[dict]:
                    "detail": r.evidence}
 
 
-def report_lines(report) -> tuple[list[str], list[str]]:
-    """What `kg load` says about a LoadReport: (lines for stdout, lines for stderr)."""
-    c = report.counters
-    out = [f"articles: {report.articles_new} new, {report.articles_changed} changed, "
-           f"{report.articles_unchanged} unchanged, {report.articles_rejected} rejected",
-           f"nodes: {c.nodes_created} created, {report.nodes_updated} updated, {c.nodes_deleted} deleted",
-           f"relationships: {c.relationships_created} created, {report.relationships_updated} updated, "
-           f"{c.relationships_deleted} deleted"]
-    if report.articles_moved:
-        out.append(f"re-resolved: {report.articles_moved} articles already loaded, whose entities moved")
-    err = [f"kg: rejected: {line}" for line in report.rows_rejected[:20]]
-    if len(report.rows_rejected) > 20:
-        err.append(f"kg: rejected: … and {len(report.rows_rejected) - 20} more rows")
-    return out, err
-
-
 def curation_lines(done, undone: bool = False) -> list[str]:
     """What `kg curate` says: the decision kept (or undone) and what it changed in the graph."""
     c, r = done.report.counters, done.report
-    return [f"{'undone' if undone else 'kept'} in {done.path}: {done.decision.line()}",
+    line = "\t".join(printable(cell) for cell in done.decision.line().split("\t"))
+    return [f"{'undone' if undone else 'kept'} in {printable(str(done.path))}: {line}",
             f"graph: {r.articles_written} articles placed again; nodes {c.nodes_created} created, "
             f"{c.nodes_deleted} deleted; relationships {c.relationships_created} created, "
             f"{c.relationships_deleted} deleted"]
-
-
-def status_lines(info: dict) -> list[str]:
-    """`kg status` as text."""
-    out = [info["store"]]
-    out += [f"  {label:14} {n:8d} nodes" for label, n in info["nodes"].items()]
-    out += [f"  {rtype:14} {n:8d} relationships" for rtype, n in info["relationships"].items()]
-    last = info["last_load"]
-    out.append(f"last load: {last['at']}, {last['articles']} articles ({last['new']} new, {last['changed']} "
-               f"changed, {last['unchanged']} unchanged, {last['rejected']} rejected)" if last else "last load: never")
-    return out
-
-
-def _err(text: str) -> None:
-    sys.stderr.write(text)
-    sys.stderr.flush()
-
-
-class Problems:
-    """Collects per-input problems: each printed as one line, errors fail the run."""
-
-    def __init__(self):
-        self.errors = 0
-        self.warnings = 0
-
-    def __call__(self, exc: KgError) -> None:
-        if getattr(exc, "warning", False):
-            self.warnings += 1
-            _err(f"kg: warning: {exc}\n")
-        else:
-            self.errors += 1
-            _err(f"kg: error: {exc}\n")
-
-    def exit_code(self) -> int:
-        return 1 if self.errors else 0
-
-
-class ProgressLine:
-    """Progress on stderr: a live count on a terminal, nothing in a pipe or log."""
-
-    def __init__(self, what: str):
-        self.what, self.n = what, 0
-        self.live = sys.stderr.isatty()
-
-    def __call__(self, k: int) -> None:
-        self.n += k
-        if self.live:
-            _err(f"\r{self.n} {self.what}…")
-
-    def done(self) -> None:
-        if self.live:
-            _err("\r" + " " * 30 + "\r")
