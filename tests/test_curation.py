@@ -139,3 +139,20 @@ def test_the_cli_keeps_decisions_with_the_store_and_lists_them(request, any_stor
     listed = run(cli, ["curate", "list", "--store", any_store.uri, "--format", "csv"], env=env)
     assert listed.output.splitlines() == ["action,type,name,other", "merge,Organization,碧波制药,蓝海药业"]
     assert len(keys(any_store, "蓝海药业")) == 1 and keys(any_store, "蓝海药业") == keys(any_store, "碧波制药")
+
+
+def test_a_decisions_file_that_cannot_be_read_or_written_is_one_line(any_store, tmp_path):
+    load(any_store, [A1, A2])
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(CurationError, match="cannot read the curation file"):
+        api.decisions(any_store, folder)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("merge\tOrganization\t蓝海药业\n", encoding="utf-8")
+    with pytest.raises(CurationError, match=r"bad.tsv:1: merge takes two names"):
+        api.decisions(any_store, bad)
+    blocked = tmp_path / "decisions.tsv"
+    (tmp_path / "decisions.tsv.tmp").mkdir()                        # where the new file is written first
+    with pytest.raises(CurationError, match="decisions.tsv: cannot write the curation file"):
+        api.curate(any_store, "merge", ["蓝海药业", "碧波制药"], path=blocked)
+    assert len(keys(any_store, "碧波制药")) == 1 and keys(any_store, "碧波制药") != keys(any_store, "蓝海药业")

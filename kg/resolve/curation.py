@@ -144,7 +144,10 @@ def read(path: str | Path) -> Curation:
 def write(path: str | Path, curation: Curation) -> None:
     """Write the decisions (atomically: a reader never sees half a file)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(HEADER + "".join(d.line() + "\n" for d in curation.decisions), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(HEADER + "".join(d.line() + "\n" for d in curation.decisions), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise CurationError(f"{path}: cannot write the curation file: {exc.strerror or exc}") from None
