@@ -64,11 +64,14 @@ VARIANTS.update({
     "bioes_fine_title_soft": variant(scheme="BIOES", types=FINE, output=OUT_FINE, lexicons=_LEX3,
                                      split_soft=True),
     "bio_ctx4_title_soft_c1": variant(types=CONTEXT4, lexicons=_LEX3, split_soft=True, c1=0.02, c2=0.01),
-    "bio_ctx_title_soft": variant(types=CONTEXT, lexicons=_LEX3, split_soft=True),
-    "bio_ctx4_title_soft_w3": variant(types=CONTEXT4, lexicons=_LEX3, split_soft=True, window=3),
-    "bio_ctx4_title_soft_duie": variant(types=CONTEXT4, lexicons=_LEX3, split_soft=True, duie=DUIE),
+    "bio_ctx4_title_soft_c1b": variant(types=CONTEXT4, lexicons=_LEX3, split_soft=True, c1=0.005, c2=0.005),
+    "bio_ctx_title_soft_c1": variant(types=CONTEXT, lexicons=_LEX3, split_soft=True, c1=0.02, c2=0.01),
+    "bio_ctx4_title_soft_c1_w3": variant(types=CONTEXT4, lexicons=_LEX3, split_soft=True, window=3,
+                                         c1=0.02, c2=0.01),
+    "bio_ctx4_title_soft_c1_duie": variant(types=CONTEXT4, lexicons=_LEX3, split_soft=True, duie=DUIE,
+                                           c1=0.02, c2=0.01),
 })
-DEFAULT = "bio_ctx4_title_soft"
+DEFAULT = "bio_ctx4_title_soft_c1"
 
 
 def describe(cfg: dict) -> str:
