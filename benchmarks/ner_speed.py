@@ -37,20 +37,22 @@ def spans(words: list[str]) -> list[tuple[int, int]]:
     return list(zip([0] + ends[:-1], ends))
 
 
-def best_of(repeat: int, fn) -> float:
-    """Least time of `repeat` runs: the machine is shared, the minimum is the least noisy."""
-    times = []
+def interleaved_best(repeat: int, runs: dict) -> dict:
+    """Least time of each run over `repeat` rounds, the runs taking turns within a round:
+    the machine is shared, so load drifts; taking turns exposes every run to the same drift."""
+    best = {name: float("inf") for name in runs}
     for _ in range(repeat):
-        with timer() as t:
-            fn()
-        times.append(t["seconds"])
-    return min(times)
+        for name, fn in runs.items():
+            with timer() as t:
+                fn()
+            best[name] = min(best[name], t["seconds"])
+    return best
 
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--chars", type=int, default=1_500_000, help="about this many characters of news")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per row; the fastest is reported")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; each row reports its fastest")
     args = ap.parse_args(argv)
     if not CORPUS.exists():
         print(f"ner_speed: no corpus at {CORPUS}; skipped")
@@ -67,13 +69,12 @@ def main(argv=None) -> dict:
     words = [spans(jieba.lcut(t)) for t in texts]
     tagger.tag(texts[0], words[0])                     # warm-up (numpy, caches)
 
-    base = best_of(args.repeat, lambda: [jieba.lcut(t) for t in texts])
-    runs = {
-        "jieba.lcut (baseline)": base,
-        "tagger, with scores": best_of(args.repeat, lambda: [tagger.tag(t, w) for t, w in zip(texts, words)]),
-        "tagger, no scores": best_of(args.repeat, lambda: [tagger.tag(t, w, scores=False)
-                                                           for t, w in zip(texts, words)]),
-    }
+    runs = interleaved_best(args.repeat, {
+        "jieba.lcut (baseline)": lambda: [jieba.lcut(t) for t in texts],
+        "tagger, with scores": lambda: [tagger.tag(t, w) for t, w in zip(texts, words)],
+        "tagger, no scores": lambda: [tagger.tag(t, w, scores=False) for t, w in zip(texts, words)],
+    })
+    base = runs["jieba.lcut (baseline)"]
     rows = [{"run": name, "seconds": f"{s:.2f}", "chars/s": f"{chars / s:,.0f}",
              "x baseline time": f"{s / base:.2f}"} for name, s in runs.items()]
     result = {"machine": machine(), "articles": len(texts), "chars": chars,

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kg.nertagger import MAX_CHUNK, NameTagger, Span, chunk_ends, codepoints
+from kg.nertagger import MAX_CHUNK, Lexicons, NameTagger, Span, chunk_ends, codepoints, decode
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "kg" / "data"
@@ -127,6 +127,41 @@ def test_scores_are_optional_and_do_not_change_spans(tagger):
     without = tagger.tag(text, words_of(text), scores=False)
     assert [(s.start, s.end, s.label) for s in with_scores] == [(s.start, s.end, s.label) for s in without]
     assert any(s.score < 1.0 for s in with_scores)
+
+
+def test_lexicon_matches_the_longest_word_and_not_across_a_pad():
+    lex = Lexicons({"suffix": [["公司", 1], ["有限公司", 1]], "title": [["主任", 2]]})
+    cp = np.array([0, *codepoints("有限公司"), 0, *codepoints("主任")])
+    found = lex.match(cp)
+    assert found["suffix_end"][4] == 1 * 8 + 4 and found["suffix_start"][1] == 1 * 8 + 4
+    assert found["suffix_start"][3] == 1 * 8 + 2                     # 公司 starts inside 有限公司
+    assert found["title_end"][7] == 2 * 8 + 2                         # PAD + 主任 is not a longer word
+    assert found["title_end"].sum() == 2 * 8 + 2 and found["suffix_end"].sum() == 1 * 8 + 4
+
+
+def test_viterbi_and_confidence_match_brute_force():
+    """decode() against enumerating every tag sequence of small random chunks."""
+    rng = np.random.default_rng(7)
+    labels = 3
+    for _ in range(25):
+        ends = np.cumsum(rng.integers(1, 5, size=rng.integers(1, 5)))
+        emit = rng.normal(size=(ends[-1], labels)).astype(np.float32)
+        trans = rng.normal(size=(labels, labels)).astype(np.float32)
+        tags, conf = decode(emit, ends, trans, True)
+        for start, end in zip(np.concatenate([[0], ends[:-1]]), ends):
+            best = {}                                   # (position, label) -> best path score through it
+            for path in itertools.product(range(labels), repeat=end - start):
+                score = sum(emit[start + i, y] for i, y in enumerate(path))
+                score += sum(trans[a, b] for a, b in zip(path, path[1:]))
+                for i, y in enumerate(path):
+                    best[i, y] = max(best.get((i, y), -np.inf), score)
+            top = max(best.values())
+            want = [max(range(labels), key=lambda y: best[i, y]) for i in range(end - start)]
+            assert list(tags[start:end]) == want
+            if any(want):                               # confidence only where a name was found
+                for i in range(end - start):
+                    expect = 1 / sum(np.exp(best[i, y] - top) for y in range(labels))
+                    assert conf[start + i] == pytest.approx(expect, abs=1e-4)
 
 
 def test_runtime_imports_only_stdlib_and_numpy():
