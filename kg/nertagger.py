@@ -257,15 +257,16 @@ class NameTagger:
     def __init__(self, arrays: dict, meta: dict):
         self.meta, self.labels = meta, list(meta["labels"])
         self.features = Features(arrays, meta)
-        self.weights = arrays["weights"].astype(np.float32)     # [rows, labels], row 0 = 0
-        off = arrays["tmpl_offset"]                              # template t: rowmap[off[t]:off[t+1]]
-        self._rowmaps = [arrays["rowmap"][a:b] for a, b in zip(off[:-1], off[1:])]  # id -> weight row
+        dense = arrays["weights"].astype(np.float32)[arrays["rowmap"]]   # file: distinct rows once
+        off = arrays["tmpl_offset"]                    # template t's [ids, labels] table (~9 MB in all)
+        self._tables = [dense[a:b] for a, b in zip(off[:-1], off[1:])]
         self.trans = arrays["transitions"].astype(np.float32)   # [from, to]
         self.output = dict(meta["output_map"])                  # model type -> PER / ORG
         kinds, types = [lab[0] for lab in self.labels], [lab[2:] for lab in self.labels]  # "B-PER"
         self._type_names = [""] + sorted(set(types) - {""})
         self._lab_type = np.array([self._type_names.index(t) for t in types], np.int64)
         self._lab_opens, self._lab_closes = (np.array([k in ks for k in kinds]) for ks in ("BS", "ES"))
+        self._named = np.array([t in self.output for t in types])   # labels of PER/ORG spans
 
     @classmethod
     def load(cls, path=None) -> "NameTagger":
@@ -284,16 +285,15 @@ class NameTagger:
             block_chars: int = BLOCK_CHARS) -> list[Span]:
         """PER/ORG spans of `text`, in text order.  `words`: jieba's word spans of the whole
         text, in order (jieba.Tokenizer().cut(text, HMM=True) as offsets).  scores=False
-        skips the forward-backward pass and leaves every score at 1.0."""
+        skips the backward max pass and leaves every score at 1.0."""
         spans: list[Span] = []
         for a, b, ends in self._blocks(text, max(block_chars, self.features.max_chunk)):
             i0 = max(bisect.bisect_right(words, a, key=_start) - 1, 0)   # may overlap a
             i1 = bisect.bisect_left(words, b, key=_start)
             w = np.fromiter(chain.from_iterable(words[i0:i1]), np.int64, 2 * (i1 - i0)).reshape(-1, 2) - a
-            cp = fold(codepoints(text[a:b]))
-            tags, marg = decode(self.emissions(cp, w, ends), ends, self.trans, scores)
-            for s, e, lab, sc in self._spans(tags, marg, ends):
-                spans.append(Span(a + s, a + e, lab, sc))
+            emit = self.emissions(fold(codepoints(text[a:b])), w, ends)
+            tags, marg = decode(emit, ends, self.trans, self._named if scores else None)
+            spans += [Span(a + s, a + e, lab, sc) for s, e, lab, sc in self._spans(tags, marg, ends)]
         return spans
 
     def _blocks(self, text: str, block: int):
@@ -313,10 +313,10 @@ class NameTagger:
         flat, fw, at = f.layout(cp, ends, word_codes(words, len(cp)))
         src = f.sources(flat, fw)
         n, p = len(flat), f.pad
-        emit = np.zeros((n - 2 * p, self.weights.shape[1]), np.float32)
+        emit = np.zeros((n - 2 * p, len(self.labels)), np.float32)
         rows = np.empty_like(emit)
-        for (name, k), rowmap in zip(f.templates, self._rowmaps):   # np.take: faster than [] here
-            np.take(self.weights, np.take(rowmap, src[name][p + k:n - p + k]), axis=0, out=rows)
+        for (name, k), table in zip(f.templates, self._tables):   # ids are < len(table) by
+            table.take(src[name][p + k:n - p + k], axis=0, out=rows, mode="clip")   # construction
             emit += rows
         return emit[at - p]
 
@@ -342,11 +342,11 @@ def _steps(lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return alive, np.concatenate([[0], np.cumsum(alive)])
 
 
-def decode(emit: np.ndarray, ends: np.ndarray, trans: np.ndarray, scores: bool):
-    """Viterbi tags of every chunk and, if asked, each tag's max-marginal confidence:
-    1 / sum over labels y of exp(best score through y - best score), at that position.
-    The Python loop runs once per position of the longest chunk, over all chunks at once;
-    arrays are [labels, cells] so that numpy's inner loops run along the chunks."""
+def decode(emit: np.ndarray, ends: np.ndarray, trans: np.ndarray, scored: np.ndarray | None = None):
+    """Viterbi tags of every chunk and, in chunks with a tag `scored` (bool per label) marks,
+    each tag's max-marginal confidence: 1 / sum over labels y of exp(best score through y -
+    best score) (elsewhere 1).  The Python loop runs once per step of the longest chunk, over
+    all chunks; arrays are [labels, cells], so numpy's inner loops run along the chunks."""
     if not len(emit):
         return np.zeros(0, np.int64), None
     lens = np.diff(ends, prepend=0)
@@ -359,9 +359,9 @@ def decode(emit: np.ndarray, ends: np.ndarray, trans: np.ndarray, scores: bool):
     packed[:, cell] = emit.T
     path, forward = _viterbi(packed, alive, offsets, trans)
     tags = path[cell]
-    if not scores:
+    if scored is None:
         return tags, None
-    need = np.unique(row[tags != 0])                  # only chunks with a name need scores
+    need = np.unique(row[scored[tags]])               # only chunks with a name need scores
     conf = np.ones(len(emit))
     if len(need):
         mine = np.flatnonzero(np.isin(row, need))

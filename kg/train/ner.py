@@ -97,7 +97,7 @@ def numpy_matches_crfsuite(tagger: NameTagger, feats, model_path: Path, records,
     for (text, _), w in zip(records, words):
         cp = fold(codepoints(text))
         ends = feats.chunk_ends(cp)
-        mine, _ = decode(tagger.emissions(cp, w, ends), ends, tagger.trans, False)
+        mine, _ = decode(tagger.emissions(cp, w, ends), ends, tagger.trans)
         theirs = [lab for xseq, _ in crf.sequences(feats, text, w) for lab in ref.tag(xseq)]
         chunks += len(ends)
         differ += sum(tagger.labels[a] != b for a, b in zip(mine.tolist(), theirs))
