@@ -38,7 +38,7 @@ class Span:
     start: int          # offset into the text
     end: int            # exclusive
     label: str          # "PER" or "ORG"
-    score: float = 1.0  # min over the span of P(tag | text), the CRF marginal of the chosen tag
+    score: float = 1.0  # min over the span of the chosen tags' max-marginal confidence
 
 
 def codepoints(text: str) -> np.ndarray:
@@ -138,37 +138,52 @@ def lookup(table: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return np.where(table[idx] == keys, idx + 1, 0)
 
 
-class Lexicon:
-    """Words with a kind, matched in a code-point array by a polynomial hash per length,
-    computed only where a window ends in a possible last character (few positions)."""
+class Lexicons:
+    """Named word lists (a kind per word) matched together by a polynomial hash, for all
+    lengths at once, only where a char can end a word (few positions)."""
 
-    def __init__(self, entries: list[list]):         # [[word, kind id >= 1], ...]
-        by_len: dict[int, dict[int, int]] = {}
-        last: dict[int, set[str]] = {}                 # possible last characters per length
-        for word, kind in entries:
-            cp, h = fold(codepoints(word)).tolist(), 0
-            for c in cp:
-                h = (h * int(_HASH_MUL) + c) & 0xFFFFFFFFFFFFFFFF
-            by_len.setdefault(len(cp), {})[h] = int(kind) * 8 + min(len(cp), 7)
-            last.setdefault(len(cp), set()).add(chr(min(cp[-1], 0xFFFF)))
-        self.tables = {n: (np.array(sorted(d), np.uint64), np.array([d[k] for k in sorted(d)], np.int64),
-                           _bmp_table(last[n])) for n, d in by_len.items()}
-        self.max_kind = max((int(k) for _, k in entries), default=0)
+    def __init__(self, lexicons: dict[str, list]):     # {name: [[word, kind id >= 1], ...]}
+        self.names = list(lexicons)
+        self.max_kind = {name: max((int(k) for _, k in ws), default=0) for name, ws in lexicons.items()}
+        found: dict[int, list[int]] = {}              # hash -> value per lexicon
+        for j, name in enumerate(self.names):
+            for word, kind in lexicons[name]:
+                cp, h = fold(codepoints(word)).tolist(), 0
+                for c in cp:
+                    h = (h * int(_HASH_MUL) + c) & 0xFFFFFFFFFFFFFFFF
+                found.setdefault(h, [0] * len(self.names))[j] = int(kind) * 8 + min(len(cp), 7)
+        self.keys = np.array(sorted(found), np.uint64)
+        self.vals = np.array([[0] * len(self.names)] + [found[h] for h in sorted(found)], np.int64)
+        words = [fold(codepoints(w)) for ws in lexicons.values() for w, _ in ws]
+        self.last = _bmp_table(chr(min(int(w[-1]), 0xFFFF)) for w in words if len(w))
+        self.max_len = max(map(len, words), default=0)
+        self.powers = [np.uint64(pow(int(_HASH_MUL), n, 2 ** 64)) for n in range(self.max_len)]
 
-    def match(self, cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(kind*8+len of the longest entry ending at i, same for the one starting at i)."""
-        ends, starts = np.zeros(len(cp), np.int64), np.zeros(len(cp), np.int64)
-        clipped = np.minimum(cp, 0xFFFF)
-        for size in sorted(self.tables):            # longer entries overwrite shorter ones
-            keys, vals, last = self.tables[size]
-            cand = np.flatnonzero(last[clipped[size - 1:]]) + size - 1
-            h = np.zeros(len(cand), np.uint64)
-            for back in range(size - 1, -1, -1):
-                h = h * _HASH_MUL + cp[cand - back].astype(np.uint64)
-            idx = lookup(keys, h)
-            at = cand[idx > 0]
-            ends[at] = starts[at - size + 1] = vals[idx[idx > 0] - 1]
-        return ends, starts
+    def match(self, cp: np.ndarray) -> dict[str, np.ndarray]:
+        """Per lexicon name: kind*8+len of the longest word ending at each position
+        ("NAME_end") and of the longest word starting there ("NAME_start"); 0 for none."""
+        out = {f"{n}_{side}": np.zeros(len(cp), np.int64) for n in self.names for side in ("end", "start")}
+        at = np.flatnonzero(self.last[np.minimum(cp, 0xFFFF)])
+        if not len(at):
+            return out
+        hashes = np.zeros((len(at), self.max_len), np.uint64)   # [:, n-1]: the n chars ending at `at`
+        h = np.zeros(len(at), np.uint64)
+        for n, power in enumerate(self.powers):
+            hashes[:, n] = h = h + cp[np.maximum(at - n, 0)].astype(np.uint64) * power
+        rows = lookup(self.keys, hashes.ravel()).reshape(hashes.shape)
+        first = at[:, None] - np.arange(self.max_len)          # where each window starts
+        rows[(first < 0) | (cp[np.maximum(first, 0)] == 0)] = 0   # a leading PAD hashes as nothing
+        for j, name in enumerate(self.names):
+            value = self.vals[rows, j]
+            i, n = np.nonzero(value)                   # row-major: by position, then length
+            last = np.append(i[1:] != i[:-1], True)[:len(i)]    # the longest word ending at at[i]
+            out[f"{name}_end"][at[i[last]]] = value[i[last], n[last]]
+            start = at[i] - n
+            order = np.lexsort((n, start))             # the longest word starting at `start`
+            start, n, i = start[order], n[order], i[order]
+            last = np.append(start[1:] != start[:-1], True)[:len(i)]
+            out[f"{name}_start"][start[last]] = value[i[last], n[last]]
+        return out
 
 
 class Features:
@@ -185,7 +200,7 @@ class Features:
         bmp = self.chars < 0x10000
         self._bmp_ids[self.chars[bmp]] = np.flatnonzero(bmp) + 2
         self._bmp_ids[0] = 1
-        self.lexicons = {name: Lexicon(entries) for name, entries in meta["lexicons"].items()}
+        self.lexicons = Lexicons(meta["lexicons"])
         chunking = meta.get("chunking", {})                # chunks as the model was trained on
         self.max_chunk = int(chunking.get("max_chunk", MAX_CHUNK))
         self.split_soft = bool(chunking.get("split_soft"))
@@ -197,7 +212,7 @@ class Features:
         """How many ids a source has (the size of its block in the row map)."""
         sizes = {"bias": 2, "type": 16, "type3": 16 ** 3, "word": 40, "char": self.base,
                  "bi": len(self.bi) + 1, "tri": len(self.tri) + 1}
-        return sizes.get(name) or 8 * (self.lexicons[name.rsplit("_", 1)[0]].max_kind + 1)
+        return sizes.get(name) or 8 * (self.lexicons.max_kind[name.rsplit("_", 1)[0]] + 1)
 
     def char_ids(self, cp: np.ndarray) -> np.ndarray:
         ids = self._bmp_ids[np.minimum(cp, 0xFFFF)]
@@ -221,9 +236,7 @@ class Features:
         out = {"bias": np.ones(len(cp), np.int64), "char": cid,
                "bi": lookup(self.bi, bi), "tri": lookup(self.tri, tri),
                "type": ty, "type3": (prev_ty * 16 + ty) * 16 + next_ty, "word": wcode}
-        for name, lx in self.lexicons.items():
-            out[name + "_end"], out[name + "_start"] = lx.match(cp)
-        return out
+        return out | self.lexicons.match(cp)
 
     def layout(self, cp: np.ndarray, ends: np.ndarray, wcode: np.ndarray):
         """Flat array with PAD gaps: (flat cps, flat word codes, flat index of each char)."""
@@ -244,15 +257,16 @@ class NameTagger:
     def __init__(self, arrays: dict, meta: dict):
         self.meta, self.labels = meta, list(meta["labels"])
         self.features = Features(arrays, meta)
-        self.weights = arrays["weights"].astype(np.float32)     # [rows, labels], row 0 = 0
-        off = arrays["tmpl_offset"]                              # template t: rowmap[off[t]:off[t+1]]
-        self._rowmaps = [arrays["rowmap"][a:b] for a, b in zip(off[:-1], off[1:])]  # id -> weight row
+        dense = arrays["weights"].astype(np.float32)[arrays["rowmap"]]   # file: distinct rows once
+        off = arrays["tmpl_offset"]                    # template t's [ids, labels] table (~9 MB in all)
+        self._tables = [dense[a:b] for a, b in zip(off[:-1], off[1:])]
         self.trans = arrays["transitions"].astype(np.float32)   # [from, to]
         self.output = dict(meta["output_map"])                  # model type -> PER / ORG
         kinds, types = [lab[0] for lab in self.labels], [lab[2:] for lab in self.labels]  # "B-PER"
         self._type_names = [""] + sorted(set(types) - {""})
         self._lab_type = np.array([self._type_names.index(t) for t in types], np.int64)
         self._lab_opens, self._lab_closes = (np.array([k in ks for k in kinds]) for ks in ("BS", "ES"))
+        self._named = np.array([t in self.output for t in types])   # labels of PER/ORG spans
 
     @classmethod
     def load(cls, path=None) -> "NameTagger":
@@ -271,16 +285,15 @@ class NameTagger:
             block_chars: int = BLOCK_CHARS) -> list[Span]:
         """PER/ORG spans of `text`, in text order.  `words`: jieba's word spans of the whole
         text, in order (jieba.Tokenizer().cut(text, HMM=True) as offsets).  scores=False
-        skips the forward-backward pass and leaves every score at 1.0."""
+        skips the backward max pass and leaves every score at 1.0."""
         spans: list[Span] = []
         for a, b, ends in self._blocks(text, max(block_chars, self.features.max_chunk)):
             i0 = max(bisect.bisect_right(words, a, key=_start) - 1, 0)   # may overlap a
             i1 = bisect.bisect_left(words, b, key=_start)
             w = np.fromiter(chain.from_iterable(words[i0:i1]), np.int64, 2 * (i1 - i0)).reshape(-1, 2) - a
-            cp = fold(codepoints(text[a:b]))
-            tags, marg = decode(self.emissions(cp, w, ends), ends, self.trans, scores)
-            for s, e, lab, sc in self._spans(tags, marg, ends):
-                spans.append(Span(a + s, a + e, lab, sc))
+            emit = self.emissions(fold(codepoints(text[a:b])), w, ends)
+            tags, marg = decode(emit, ends, self.trans, self._named if scores else None)
+            spans += [Span(a + s, a + e, lab, sc) for s, e, lab, sc in self._spans(tags, marg, ends)]
         return spans
 
     def _blocks(self, text: str, block: int):
@@ -300,9 +313,11 @@ class NameTagger:
         flat, fw, at = f.layout(cp, ends, word_codes(words, len(cp)))
         src = f.sources(flat, fw)
         n, p = len(flat), f.pad
-        emit = np.zeros((n - 2 * p, self.weights.shape[1]), np.float32)
-        for (name, k), rowmap in zip(f.templates, self._rowmaps):
-            emit += self.weights[rowmap[src[name][p + k:n - p + k]]]
+        emit = np.zeros((n - 2 * p, len(self.labels)), np.float32)
+        rows = np.empty_like(emit)
+        for (name, k), table in zip(f.templates, self._tables):   # ids are < len(table) by
+            table.take(src[name][p + k:n - p + k], axis=0, out=rows, mode="clip")   # construction
+            emit += rows
         return emit[at - p]
 
     def _spans(self, tags: np.ndarray, marg, ends: np.ndarray):
@@ -322,75 +337,64 @@ class NameTagger:
 
 
 def _steps(lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For chunk lengths sorted longest first: chunks still running at each step t (a prefix),
-    and where step t starts in the packed [cells, labels] array (cell = offsets[t] + chunk)."""
+    """Chunks (longest first) still running at each step t, and where step t starts in cells."""
     alive = np.searchsorted(-lens, -np.arange(int(lens[0])), side="left")
     return alive, np.concatenate([[0], np.cumsum(alive)])
 
 
-def decode(emit: np.ndarray, ends: np.ndarray, trans: np.ndarray, scores: bool):
-    """Viterbi tags of every chunk (and, if asked, the marginal of each chosen tag).
-    The Python loop runs once per position of the longest chunk, over all chunks at once."""
+def decode(emit: np.ndarray, ends: np.ndarray, trans: np.ndarray, scored: np.ndarray | None = None):
+    """Viterbi tags of every chunk and, in chunks with a tag `scored` (bool per label) marks,
+    each tag's max-marginal confidence: 1 / sum over labels y of exp(best score through y -
+    best score) (elsewhere 1).  The Python loop runs once per step of the longest chunk, over
+    all chunks; arrays are [labels, cells], so numpy's inner loops run along the chunks."""
     if not len(emit):
         return np.zeros(0, np.int64), None
     lens = np.diff(ends, prepend=0)
     order = np.argsort(-lens, kind="stable")
-    rank = np.argsort(order)                           # chunk -> its place, longest first
-    chunk_of = np.repeat(np.arange(len(lens)), lens)
+    rank, chunk_of = np.argsort(order), np.repeat(np.arange(len(lens)), lens)   # rank: longest first
     row, col = rank[chunk_of], np.arange(len(emit)) - (ends - lens)[chunk_of]
     alive, offsets = _steps(lens[order])
     cell = offsets[col] + row
-    packed = np.empty_like(emit)
-    packed[cell] = emit
-    tags = _viterbi(packed, alive, offsets, trans)[cell]
-    if not scores:
+    packed = np.empty(emit.shape[::-1], emit.dtype)
+    packed[:, cell] = emit.T
+    path, forward = _viterbi(packed, alive, offsets, trans)
+    tags = path[cell]
+    if scored is None:
         return tags, None
-    need = np.unique(row[tags != 0])                  # only chunks with a name need scores
-    marg = np.ones(len(emit))
+    need = np.unique(row[scored[tags]])               # only chunks with a name need scores
+    conf = np.ones(len(emit))
     if len(need):
         mine = np.flatnonzero(np.isin(row, need))
         alive, offsets = _steps(lens[order][need])
         sub = offsets[col[mine]] + np.searchsorted(need, row[mine])
-        packed = np.empty((len(mine), emit.shape[1]), np.float64)
-        packed[sub] = emit[mine]
-        marg[mine] = _marginals(packed, alive, offsets, trans.astype(np.float64))[sub, tags[mine]]
-    return tags, marg
+        packed, best = np.empty((2, emit.shape[1], len(mine)), emit.dtype)
+        packed[:, sub], best[:, sub] = emit[mine].T, forward[:, cell[mine]]
+        best = (best + _backward_max(packed, alive, offsets, trans))[:, sub]   # best path via (y, t)
+        conf[mine] = 1 / np.exp(best - best.max(axis=0)).sum(axis=0)
+    return tags, conf
 
 
 def _viterbi(packed: np.ndarray, alive: np.ndarray, offsets: np.ndarray, trans: np.ndarray):
-    n = alive[0]
-    score = packed[:n].copy()
-    back = np.empty(packed.shape, np.intp)
-    to_from = np.ascontiguousarray(trans.T)             # reduce over the last, contiguous axis
-    for t in range(1, len(alive)):
-        a, k = offsets[t], alive[t]
-        cand = score[:k, None, :] + to_from             # [chunk, to, from]
-        back[a:a + k] = cand.argmax(axis=2)
-        score[:k] = cand.max(axis=2) + packed[a:a + k]
-    path = np.empty(len(packed), np.intp)
-    y, every = score.argmax(axis=1), np.arange(n)
-    for t in range(len(alive) - 1, 0, -1):
-        a, k = offsets[t], alive[t]
-        path[a:a + k] = y[:k]
-        y[:k] = back[a + every[:k], y[:k]]
-    path[:n] = y
-    return path
-
-
-def _marginals(packed: np.ndarray, alive: np.ndarray, offsets: np.ndarray, trans: np.ndarray):
-    """P(label at t | chunk) for every cell, by forward-backward scaled per step."""
-    pot = np.exp(packed - packed.max(axis=1, keepdims=True))
-    expt = np.exp(trans)
-    alpha, beta = np.empty_like(pot), np.ones_like(pot)  # beta stays 1 at each chunk's end
-    n = alive[0]
-    alpha[:n] = pot[:n] / pot[:n].sum(axis=1, keepdims=True)
+    """(best path, best score of a path ending in each [label, cell]) of every packed chunk."""
+    n, forward, from_to = alive[0], packed.copy(), trans[:, :, None]
     for t in range(1, len(alive)):
         a, k, p = offsets[t], alive[t], offsets[t - 1]
-        x = (alpha[p:p + k] @ expt) * pot[a:a + k]
-        alpha[a:a + k] = x / x.sum(axis=1, keepdims=True)
+        forward[:, a:a + k] += (forward[:, None, p:p + k] + from_to).max(axis=0)
+    path, lens = np.empty(packed.shape[1], np.intp), np.searchsorted(-alive, -np.arange(n), side="left")
+    y = forward[:, offsets[lens - 1] + np.arange(n)].argmax(axis=0)  # best last label
+    for t in range(len(alive) - 1, 0, -1):              # back-track from the stored scores
+        a, k, p = offsets[t], alive[t], offsets[t - 1]
+        path[a:a + k] = y[:k]
+        y[:k] = (forward[:, p:p + k] + trans[:, y[:k]]).argmax(axis=0)
+    path[:n] = y
+    return path, forward
+
+
+def _backward_max(packed: np.ndarray, alive: np.ndarray, offsets: np.ndarray, trans: np.ndarray):
+    """Best score of the rest of the chunk after each [label, cell] (0 at each chunk's end)."""
+    after, to_from = np.zeros_like(packed), trans.T[:, :, None]
     for t in range(len(alive) - 2, -1, -1):
         a, k = offsets[t + 1], alive[t + 1]             # chunks that have a step t+1
-        x = (pot[a:a + k] * beta[a:a + k]) @ expt.T
-        beta[offsets[t]:offsets[t] + k] = x / x.sum(axis=1, keepdims=True)
-    m = alpha * beta
-    return m / m.sum(axis=1, keepdims=True)
+        after[:, offsets[t]:offsets[t] + k] = ((packed[:, a:a + k] + after[:, a:a + k])[:, None, :]
+                                               + to_from).max(axis=0)
+    return after
