@@ -21,8 +21,8 @@ from kg.model import EntityType, Mention
 
 COUNTRIES = data.word_list("countries")
 NATIONS = frozenset(data.word_list("nations"))
-_SHORT = re.compile(r"^[（(](?:以下|下文)?(?:简称|下称|简称为|以下称)[:：]?[“\"「]?([^”\"」）)]{1,20})[”\"」]?[）)]")
-_SHORT_COMMA = re.compile(r"^[，,](?:以下)?简称[“\"「]?([^”\"」，。]{1,20})[”\"」]?")
+_SHORT = re.compile(r"^[（(](?:以下|下文)?(?:简称|下称|简称为|以下称)[:：]?[“\"「《]?([^”\"」》）)]{1,20})[”\"」》]?[）)]")
+_SHORT_COMMA = re.compile(r"^[，,](?:以下)?简称[“\"「《]?([^”\"」》，。]{1,20})[”\"」》]?")
 _PAREN = re.compile(r"^[（(]([^（）()]{2,80})[）)]")
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 .&'\-]*$")
 # NHS（英国国家医疗服务体系）: an acronym glossed by a Chinese organisation name
@@ -35,7 +35,7 @@ def find_alias_pairs(doc: Doc) -> list[tuple[Mention, int, int]]:
     out = []
     text = doc.text
     for m in doc.mentions:
-        skip = len(text[m.end:m.end + 2]) - len(text[m.end:m.end + 2].lstrip("®™"))
+        skip = len(text[m.end:m.end + 2]) - len(text[m.end:m.end + 2].lstrip("®™》”"))
         rest = text[m.end + skip:m.end + skip + 90]
         hit = _SHORT.match(rest) or _SHORT_COMMA.match(rest)
         if hit:

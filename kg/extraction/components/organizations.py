@@ -98,6 +98,7 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
         if further < start - 1 and _named(doc, further, s, e, kind):
             start = further                         # …临床试验与转化重点实验室
     start = _through_brackets(doc, start, s)
+    start = _after_run_on_name(doc, start, s)
     first = doc.tokens[idx.at(start)] if start < s else None
     if first is not None and first.start == start and first.text in _FORMER and first.end < s:
         start = first.end                           # 原诺安基金副总经理: the fund is 诺安基金
@@ -119,6 +120,19 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
             or _founded(doc, start) or model_agrees(doc, start, e) and has_anchor(doc, start, s):
         return start                                # 冀东水泥: a place and an industry, named by the model
     return None
+
+
+def _after_run_on_name(doc: Doc, start: int, s: int) -> int:
+    """Names run together without a separator (a signature block copied from a PDF):
+    中关村科技园区管理委员会北京市发展和改革委员会 — the second name starts after the first's ending,
+    at a province or city written in full (北京市); 中国科学院上海药物研究所 stays one name."""
+    idx = token_index(doc)
+    for m in org_suffix_re().finditer(doc.text, start, s):
+        pe = m.end()
+        if start < m.start() and pe < s and org_suffixes()[m.group(0)] == "org" and pe in idx.start_set \
+                and re.match(r"[\u4e00-\u9fff]{1,6}?(?:省|市|自治区)", doc.tokens[idx.at(pe)].text):
+            start = pe
+    return start
 
 
 def _through_brackets(doc: Doc, start: int, s: int) -> int:
