@@ -89,7 +89,7 @@ def train(feats: Features, records, words, scheme: str, settings: dict, model_pa
 
 def source_size(feats: Features, name: str) -> int:
     """How many ids a source has (the size of its block in the row map): fixed by how
-    kg.nertagger computes the ids (char classes < 16, word codes < 40, lexicon kind*8+len)."""
+    kg.extraction.nertagger computes the ids (char classes < 16, word codes < 40, lexicon kind*8+len)."""
     sizes = {"bias": 2, "type": 16, "type3": 16 ** 3, "word": 40, "char": feats.base,
              "bi": len(feats.bi) + 1, "tri": len(feats.tri) + 1}
     return sizes.get(name) or 8 * (feats.lexicons.max_kind[name.rsplit("_", 1)[0]] + 1)
