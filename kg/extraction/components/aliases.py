@@ -82,6 +82,10 @@ def country_prefix(doc: Doc, m: Mention) -> int:
     for c in sorted(COUNTRIES, key=len, reverse=True):
         if doc.text.startswith(c, m.start - len(c)):
             return m.start - len(c)
+    if m.rule == "lexicon" and m.start > 0:                 # 河北省发改委: a province's own body
+        tok = doc.tokens[token_index(doc).at(m.start - 1)]
+        if tok.end == m.start and tok.tag == "ns" and tok.text.endswith(("省", "市", "区", "县", "州")):
+            return tok.start
     return m.start
 
 
