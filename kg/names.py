@@ -195,6 +195,11 @@ def _generic_stems() -> frozenset[str]:
     return frozenset((*industry, *data.words("generic_places.txt"), *data.words("generic_terms.txt"), *places()))
 
 
+def ending(name: str) -> str:
+    """The organisation ending a normalised name has (大学, 研究院, 集团…), or ""."""
+    return next((e for e in _org_endings() if name.endswith(e)), "")
+
+
 def distinctive(core: str) -> bool:
     """Enough of a name is left to name one thing: 联影医疗, 物理学会 (not 学院, 医学会, 医药集团, 上海)."""
     ending = next((e for e in _org_endings() if core.endswith(e)), "")
@@ -319,6 +324,9 @@ def conflicting(a: str, b: str) -> bool:
     return ha is not None and hb is not None and ha != hb and not (ha in china and hb in china)
 
 
+# A foreign person's full name, given and family name (埃隆·马斯克, Elon Musk): rare enough to name one
+# person whoever employs them, unlike 张伟.
+_FULL_FOREIGN = re.compile(r"^(?:[^\W\d_]{2,}[·・•‧.]\s*)+[^\W\d_]{2,}$|^[A-Za-z][A-Za-z'-]+(?: [A-Za-z][A-Za-z'.-]*)+$")
 _EDITION = re.compile(r"(?:19|20)\d{2}|第[一二三四五六七八九十百0-9]+[届次]|首届")
 
 
@@ -332,7 +340,8 @@ def identity(label: str, name: str, aliases: Iterable[str] = (), *, city: str | 
              province: str | None = None, employers: Iterable[str] = (), article: str = "",
              year: str | None = None) -> Identity:
     """The keys of one article's entity.  `employers` are keys of a person's employers in the same
-    article (employer_keys()): same-name people of different employers stay apart; `year` is the
+    article (employer_keys()): same-name people of different employers stay apart (unless the name
+    is a foreign one in full, 埃隆·马斯克, which names one person); `year` is the
     article's, whose edition an event named without one is.  An alias that places its bearer
     elsewhere than the name does (美国科学院 / 中国科学院) is taken for a mistake."""
     aliases = [a for a in aliases if norm(a) and norm(a) != norm(name) and not conflicting(name, a)]
@@ -348,7 +357,7 @@ def identity(label: str, name: str, aliases: Iterable[str] = (), *, city: str | 
         strong.append(norm(canonical))
         weak += [norm(f) for f in lexicon_forms(canonical) if not is_bare(f)]
     if label == "Person":
-        keys = sorted(set(employers))
+        keys = sorted(set(employers)) if not _FULL_FOREIGN.match(name.strip()) else []
         if keys:
             weak.append(norm(name))
             strong = [f"{norm(name)}@{k}" for k in keys]

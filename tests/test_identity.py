@@ -104,6 +104,16 @@ def test_same_name_people_of_different_employers_stay_apart():
     assert one[("a", "张伟")] == one[("d", "张伟")] == "Person:张伟"                 # only one 张伟 known
 
 
+def test_a_foreign_name_in_full_names_one_person_whoever_employs_them():
+    def works(doc_id, person, org):
+        return article(doc_id, [Entity(person, PER), Entity(org, ORG)],
+                       [Relation(person, RelationType.WORKS_FOR, org, 0, f"{org}首席执行官{person}表示。")])
+    keys = nodes_of(resolve([works("a", "安德烈·科瓦奇", "星辰生物"), works("b", "安德烈·科瓦奇", "蓝鲸资本"),
+                             works("c", "王建国", "星辰生物"), works("d", "王建国", "蓝鲸资本")]))
+    assert keys[("a", "安德烈·科瓦奇")] == keys[("b", "安德烈·科瓦奇")] == "Person:安德烈科瓦奇"
+    assert keys[("c", "王建国")] != keys[("d", "王建国")]
+
+
 def test_an_event_without_its_edition_is_the_articles_years():
     rows = resolve([article("a", [Entity("2025上海国际生物医药产业周", EVT)]),
                     article("b", [Entity("上海国际生物医药产业周", EVT)], date="2025-10-19"),

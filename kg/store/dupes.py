@@ -7,6 +7,7 @@ Each pair comes with the reasons it is listed, ranked by their weight and how al
   one name the start of the other's for two people of one employer (曹宏 / 曹宏明 of 上海市科委);
 - containment once wrappers are gone: one name inside the other (上海医药 / 上海医药集团股份有限公司,
   东方医院 / 同济大学附属东方医院);
+- an abbreviation: a short name whose characters come in order in a long one (中科院 / 中国科学院);
 - shared neighbours: two alike names linked to the same nodes.
 The command to merge them is ready to paste (`kg curate merge A B`).
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from kg.model import EntityType
-from kg.names import cores, distinctive, leading_place, norm, parents
+from kg.names import cores, distinctive, ending, leading_place, norm, parents
 from kg.store.base import GraphStore
 
 LABELS = tuple(str(t) for t in EntityType)
@@ -29,11 +30,13 @@ _NODES = ("MATCH (n) WHERE n:Organization OR n:Person OR n:Product OR n:Policy O
 _LINKS = ("MATCH (a)-[r]-(b) WHERE type(r) <> 'MENTIONS' AND NOT a:Article AND NOT b:Article "
           "RETURN DISTINCT a.key AS a, b.key AS b")
 _LATIN = re.compile(r"^[a-z0-9&.,+\-]+$")
+_CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 WEIGHTS = {"alias": 3.0, "english": 3.5, "employer": 3.0, "colleague": 3.0, "qualified": 3.0, "contained": 2.0,
-           "neighbours": 1.0}
+           "abbreviation": 2.5, "neighbours": 1.0}
 _REASONS = {"alias": "shared alias {}", "english": "same English name {}", "employer": "same name, different employers",
             "colleague": "one name the start of the other, one employer ({})",
             "qualified": "the other with its place or parent ({})", "contained": "contains {} (wrappers aside)",
+            "abbreviation": "{} abbreviates the other",
             "neighbours": "{} shared neighbours"}
 _LINKING = re.compile(r"^(?:附属|下属|旗下|所属|的)")
 CROWD = 6          # a key more nodes share than this is a common word, not a clue
@@ -82,13 +85,14 @@ def candidates(store: GraphStore, limit: int = 50) -> list[Candidate]:
 
     _shared_keys(nodes, add)
     _containment(nodes, add)
+    _abbreviations(nodes, add)
     _colleagues(nodes, add)
     _neighbours(store, nodes, add)
     for c in found.values():
         a, b = norm(c.a_name), norm(c.b_name)
         similar = difflib.SequenceMatcher(None, a, b).ratio()
         parts = [x for kind in ("alias", "english", "contained") for x in c.clues.get(kind, ())]
-        share = max(map(len, parts)) / max(len(a), len(b)) if parts else similar
+        share = min(max(map(len, parts)) / max(len(a), len(b)), 1.0) if parts else similar
         c.score = round(sum(WEIGHTS[kind] for kind in c.clues) * (0.5 + share) + similar, 3)
     return sorted(found.values(), key=lambda c: (-c.score, c.a, c.b))[:limit]
 
@@ -153,6 +157,35 @@ def _qualifier(head: str) -> bool:
         return True
     return any(_LINKING.match(head[len(p):]) and not _LINKING.sub("", head[len(p):])
                for p in parents(head + "x") if head.startswith(p))
+
+
+def _abbreviations(nodes: dict[str, dict], add) -> None:
+    """A Chinese short name (2-5 characters) whose characters come in order in a longer name of the same
+    type, from within its first two, that cuts the long one's ending short (中科院 / 中国科学院,
+    华东师大 / 华东师范大学); not a name with the whole ending (上海大学 is no 上海交通大学), nor one
+    merely inside the other (that is containment)."""
+    longs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for key, n in nodes.items():
+        name = norm(n["name"])
+        if n["label"] != "Person" and len(name) >= 4:
+            for head in set(name[:2]):
+                longs[(n["label"], head)].append(key)
+    for key, n in nodes.items():
+        short = norm(n["name"])
+        if n["label"] == "Person" or not 2 <= len(short) <= 5 or not _CJK.match(short):
+            continue
+        hits = [other for other in longs.get((n["label"], short[0]), ())
+                if _abbreviates(short, norm(nodes[other]["name"]))]
+        for other in hits if len(hits) <= CROWD else ():
+            add(key, other, "abbreviation", nodes[key]["name"])
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    end = ending(long)
+    if len(end) < 2 or short.endswith(end) or short[-1] not in end or len(long) <= len(short) or short in long:
+        return False
+    rest = iter(long)
+    return all(ch in rest for ch in short)
 
 
 def _colleagues(nodes: dict[str, dict], add) -> None:
