@@ -1,7 +1,6 @@
 """The `kg` command: thin click commands over the kg library."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -79,38 +78,58 @@ def cli():
     """
 
 
+def cluster_options(fn):
+    fn = click.option("--partitions", type=click.IntRange(min=1), metavar="N",
+                      help="With --cluster: N partitions (default: by input size, at least 4 per worker).")(fn)
+    return click.option("--cluster", metavar="ADDRESS", envvar="KG_CLUSTER",
+                        help="Extract on a Dask cluster: tcp://host:8786, or local:N for N worker "
+                             "processes here.  Also KG_CLUSTER.")(fn)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl",
               show_default=True, help="One JSON object per article, or a readable table.")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Write here instead of standard output.")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Write here instead of standard output; with --cluster, a directory that "
+                   "each partition writes its own shard to (part-00000.jsonl …).")
 @workers_option
-def extract(paths, fmt, output, workers):
+@cluster_options
+def extract(paths, fmt, output, workers, cluster, partitions):
     """Extract entities and relations from articles at PATHS.
 
     PATHS are files, directories (read recursively) or - for standard input:
     WeChat JSON exports, JSON Lines, HTML pages or plain text, detected from
     their content.  Bad inputs are reported one line each on stderr; the
-    others are still extracted, and the exit status is 1.
+    others are still extracted, and the exit status is 1.  With --cluster the
+    same extraction runs on Dask workers, and the output is the same.
 
     Example:
 
     \b
         kg extract seeds --format jsonl -o seeds.jsonl
+        kg extract corpus/ --cluster tcp://scheduler:8786 -o shards/
 
     Python: kg.extract(paths, on_error)
     """
     from kg import api, output as out
 
-    problems = Problems()
-    results = api.extract(paths, on_error=problems, workers=workers)
-    if fmt == "jsonl":
-        for ex in results:
-            output.write(json.dumps(ex.to_json(), ensure_ascii=False, allow_nan=False) + "\n")
-    else:
-        out.write_rows(out.extraction_rows(results), "table", output)
-    output.flush()
+    problems, progress = Problems(), out.PartitionProgress()
+    if cluster and output:
+        if fmt != "jsonl":
+            raise click.UsageError("shards (--cluster with -o DIR) are JSON Lines; drop --format table")
+        shards = api.extract_shards(paths, output, cluster, problems, partitions, progress)
+        progress.done()
+        click.echo(f"kg: {shards.articles} articles in {len(shards.shards)} shards in {output}", err=True)
+        sys.exit(problems.exit_code())
+    results = api.extract(paths, problems, workers, cluster, partitions, progress)
+    with click.open_file(output or "-", "w", encoding="utf-8") as f:
+        if fmt == "jsonl":
+            for ex in results:
+                f.write(ex.to_line())
+        else:
+            out.write_rows(out.extraction_rows(results), "table", f)
+    progress.done()
     sys.exit(problems.exit_code())
 
 
@@ -142,7 +161,8 @@ def _open(store_uri):
 @click.option("--batch-size", type=click.IntRange(min=1), default=200, show_default=True,
               help="Articles per write transaction.")
 @workers_option
-def load(paths, store_uri, batch_size, workers):
+@cluster_options
+def load(paths, store_uri, batch_size, workers, cluster, partitions):
     """Extract articles at PATHS and load them into the graph store.
 
     Re-run it whenever articles arrive: unchanged articles are skipped, an
@@ -156,33 +176,23 @@ def load(paths, store_uri, batch_size, workers):
     \b
         kg load seeds
         kg load new/ --store bolt://localhost:7687
+        kg load corpus/ --cluster local:4 --store neo4j://db1:7687
+        kg load shards/          # what `kg extract --cluster … -o shards/` wrote
 
     Python: kg.load(paths, store, on_error)
     """
-    from kg import api
+    from kg import api, output
 
     problems = Problems()
     with _open(store_uri) as store:
         click.echo(f"Loading into {store.describe()}", err=True)
-        progress = ProgressLine("articles")
-        report = api.load(paths, store, on_error=problems, batch_size=batch_size,
-                          workers=workers, progress=progress)
+        progress, extracted = ProgressLine("articles"), output.PartitionProgress()
+        report = api.load(paths, store, on_error=problems, batch_size=batch_size, workers=workers,
+                          progress=progress, cluster=cluster, partitions=partitions, cluster_progress=extracted)
         progress.done()
-    _echo_report(report)
+        extracted.done()
+    output.write_load_report(report)
     sys.exit(problems.exit_code())
-
-
-def _echo_report(report) -> None:
-    c = report.counters
-    click.echo(f"articles: {report.articles_new} new, {report.articles_changed} changed, "
-               f"{report.articles_unchanged} unchanged, {report.articles_rejected} rejected")
-    click.echo(f"nodes: {c.nodes_created} created, {report.nodes_updated} updated, {c.nodes_deleted} deleted")
-    click.echo(f"relationships: {c.relationships_created} created, {report.relationships_updated} updated, "
-               f"{c.relationships_deleted} deleted")
-    for line in report.rows_rejected[:20]:
-        click.echo(f"kg: rejected: {line}", err=True)
-    if len(report.rows_rejected) > 20:
-        click.echo(f"kg: rejected: … and {len(report.rows_rejected) - 20} more rows", err=True)
 
 
 @cli.command()
@@ -359,7 +369,7 @@ def demo(path, store_uri, workers):
     problems = Problems()
     with _open(store_uri) as store:
         click.echo(f"1. kg load {path}  ({store.describe()})")
-        _echo_report(api.load([path], store, on_error=problems, workers=workers))
+        output.write_load_report(api.load([path], store, on_error=problems, workers=workers))
         for name in ("top_mentioned", "approvals"):
             click.echo(f"\n2. kg query {name}  ({library()[name].description})")
             output.write_rows(run_query(store, library()[name])[:10], "table")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -110,3 +111,46 @@ def extraction_rows(extractions: Iterable[Extraction]) -> Iterator[dict]:
         for r in ex.relations:
             yield {"doc_id": ex.doc_id, "kind": str(r.type), "what": f"{r.head} -> {r.tail}",
                    "detail": r.evidence}
+
+
+def write_load_report(report, out: IO[str] | None = None, err: IO[str] | None = None) -> None:
+    """What a load changed (stdout), and the first rows it rejected (stderr)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    c = report.counters
+    out.write(f"articles: {report.articles_new} new, {report.articles_changed} changed, "
+              f"{report.articles_unchanged} unchanged, {report.articles_rejected} rejected\n"
+              f"nodes: {c.nodes_created} created, {report.nodes_updated} updated, {c.nodes_deleted} deleted\n"
+              f"relationships: {c.relationships_created} created, {report.relationships_updated} updated, "
+              f"{c.relationships_deleted} deleted\n")
+    out.flush()
+    for line in report.rows_rejected[:20]:
+        err.write(f"kg: rejected: {line}\n")
+    if len(report.rows_rejected) > 20:
+        err.write(f"kg: rejected: … and {len(report.rows_rejected) - 20} more rows\n")
+
+
+class PartitionProgress:
+    """A cluster run's progress on stderr: partitions done / all and articles per second, live
+    on a terminal (nothing in a pipe or log), then one closing line."""
+
+    def __init__(self, stream: IO[str] | None = None):
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.start, self.parts, self.articles = time.monotonic(), (0, 0), 0
+
+    def __call__(self, done: int, total: int, articles: int) -> None:
+        self.parts, self.articles = (done, total), articles
+        if self.live:
+            self.stream.write(f"\r{self.line()}…")
+            self.stream.flush()
+
+    def line(self) -> str:
+        rate = self.articles / max(time.monotonic() - self.start, 1e-9)
+        return f"{self.parts[0]}/{self.parts[1]} partitions, {self.articles} articles, {rate:.1f} articles/s"
+
+    def done(self) -> None:
+        if self.live:
+            self.stream.write("\r" + " " * 70 + "\r")
+        if self.parts[1]:
+            self.stream.write(f"kg: {self.line()}\n")
+        self.stream.flush()
