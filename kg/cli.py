@@ -285,16 +285,31 @@ def status(fmt, store_uri):
         info = status_(store)
     if fmt != "table":
         output.write_rows([info], fmt)
-        return
-    click.echo(info["store"])
-    for label, n in info["nodes"].items():
-        click.echo(f"  {label:14} {n:8d} nodes")
-    for rtype, n in info["relationships"].items():
-        click.echo(f"  {rtype:14} {n:8d} relationships")
-    last = info["last_load"]
-    click.echo(f"last load: {last['at']}, {last['articles']} articles "
-               f"({last['new']} new, {last['changed']} changed, {last['unchanged']} unchanged, "
-               f"{last['rejected']} rejected)" if last else "last load: never")
+    else:
+        output.write_status(info)
+
+
+@cli.command()
+@click.option("--neo4j-import", "neo4j_dir", metavar="DIR", required=True, type=click.Path(file_okay=False),
+              help="Write CSV and header files for `neo4j-admin database import full`, with DIR/import.sh.")
+@store_option
+def export(neo4j_dir, store_uri):
+    """Write the whole graph out for a bulk import into a new Neo4j database.
+
+    For a first load of millions of articles: load them into the embedded
+    store (or any store), export, and let neo4j-admin build the database.
+
+    Example:
+
+    \b
+        kg export --neo4j-import bulk/ && bulk/import.sh neo4j
+
+    Python: kg.store.bulk_export.export_neo4j_import(store, dir)
+    """
+    from kg.store.bulk_export import export_neo4j_import
+
+    with _open(store_uri) as store:
+        click.echo(export_neo4j_import(store, neo4j_dir).summary())
 
 
 @cli.command()

@@ -129,6 +129,20 @@ def write_load_report(report, out: IO[str] | None = None, err: IO[str] | None = 
         err.write(f"kg: rejected: … and {len(report.rows_rejected) - 20} more rows\n")
 
 
+def write_status(info: dict, out: IO[str] | None = None) -> None:
+    """`kg status` as a table: the store, nodes by label, relationships by type, the last load."""
+    out = out or sys.stdout
+    out.write(info["store"] + "\n")
+    for label, n in info["nodes"].items():
+        out.write(f"  {label:14} {n:8d} nodes\n")
+    for rtype, n in info["relationships"].items():
+        out.write(f"  {rtype:14} {n:8d} relationships\n")
+    last = info["last_load"]
+    out.write(f"last load: {last['at']}, {last['articles']} articles "
+              f"({last['new']} new, {last['changed']} changed, {last['unchanged']} unchanged, "
+              f"{last['rejected']} rejected)\n" if last else "last load: never\n")
+
+
 class PartitionProgress:
     """A cluster run's progress on stderr: partitions done / all and articles per second, live
     on a terminal (nothing in a pipe or log), then one closing line."""

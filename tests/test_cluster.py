@@ -3,7 +3,6 @@ included, and shards that load into the same graph.  Real processes, a real Loca
 real stores; no timing assertions."""
 from __future__ import annotations
 
-import itertools
 import os
 import pickle
 import shutil
@@ -20,9 +19,6 @@ from kg.cluster.plan import Piece, apply_index, cuts_by_file, index_file, plan, 
 from kg.errors import ComponentError, LoadError, SourceError
 from kg.sources import read
 
-CORPUS = REPO.parent / "shared" / "corpus" / "news2018.jsonl"
-
-
 def _need(module: str):
     """Dask is an extra: missing, the tests skip here and fail in CI (scripts/test-all installs it)."""
     try:
@@ -31,19 +27,6 @@ def _need(module: str):
         if os.environ.get("CI") == "true":
             pytest.fail(f"{module} is not installed (pip install -e '.[test,cluster]')")
         pytest.skip(f"{module} is not installed")
-
-
-@pytest.fixture(scope="module")
-def corpus300(tmp_path_factory) -> Path:
-    """The first 300 lines of the news2018 corpus (a JSON Lines file without ids)."""
-    if not CORPUS.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the corpus must be at {CORPUS}")
-        pytest.skip(f"no corpus at {CORPUS}")
-    path = tmp_path_factory.mktemp("corpus") / "news300.jsonl"
-    with CORPUS.open(encoding="utf-8") as src:
-        path.write_text("".join(itertools.islice(src, 300)), encoding="utf-8")
-    return path
 
 
 def kg(*args, env=None, timeout=600) -> subprocess.CompletedProcess:
