@@ -161,7 +161,8 @@ def test_without_dask_the_error_says_how_to_get_it(tmp_path):
 
 def test_shards_load_into_the_graph_of_the_articles(request, any_store, cluster, corpus300, local_run, tmp_path):
     """8 shards from -o DIR, loaded with `kg load DIR` (Neo4j through its routing scheme,
-    neo4j://), give the graph of `kg load` of the articles themselves."""
+    neo4j://), give the graph of `kg load` of the articles themselves, and so does
+    `kg load --cluster` (extraction on the cluster, this process the writer)."""
     shards = tmp_path / "shards"
     done = kg("extract", str(REPO / "seeds"), str(corpus300), "--cluster", cluster, "--partitions", "8",
               "-o", str(shards))
@@ -174,15 +175,16 @@ def test_shards_load_into_the_graph_of_the_articles(request, any_store, cluster,
     uri = "neo4j://" + any_store.uri.split("://", 1)[1] if neo4j else str(tmp_path / "embedded")
     env = child_env(request, uri)
     graphs = []
-    for paths in ([str(shards)], [str(REPO / "seeds"), str(corpus300)]):
-        done = kg("load", *paths, "--store", uri, "-w", "2", env=env)
+    articles = [str(REPO / "seeds"), str(corpus300)]
+    for args in ([str(shards)], articles, [*articles, "--cluster", cluster]):
+        done = kg("load", *args, "--store", uri, "-w", "2", env=env)
         assert done.returncode == 0, done.stderr.decode()
         graphs.append(dump(any_store) if neo4j else _dump_embedded(uri))
         if neo4j:
             wipe(any_store)
         else:
             shutil.rmtree(uri)
-    assert graphs[0] == graphs[1]
+    assert graphs[0] == graphs[1] == graphs[2]
     assert len(graphs[0]["nodes"]) > 1000
 
 

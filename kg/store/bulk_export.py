@@ -85,7 +85,7 @@ def export_neo4j_import(store: GraphStore, directory: str | Path) -> ExportRepor
 def import_arguments(directory: str | Path) -> list[str]:
     """The options of `neo4j-admin database import full` for an export in `directory`."""
     out = Path(directory)
-    args = ["--array-delimiter=U+001F", "--multiline-fields=true"]
+    args = ["--array-delimiter=U+001F", "--multiline-fields=true", f"--report-file={out / 'import.report'}"]
     for header in sorted(out.glob("*.header.csv")):
         stem = header.name.removesuffix(".header.csv")
         data = out / f"{stem}.csv"
@@ -250,4 +250,4 @@ def _script(stems: list[str]) -> str:
             "# Then start the server and run after-import.cypher once (cypher-shell -f after-import.cypher).\n"
             'cd "$(dirname "$0")" || exit 1\n'
             f'exec ${{NEO4J_ADMIN:-neo4j-admin}} database import full "${{1:-neo4j}}" '
-            f"--array-delimiter=U+001F --multiline-fields=true {nodes} {rels}\n")
+            f"--array-delimiter=U+001F --multiline-fields=true --report-file=import.report {nodes} {rels}\n")
