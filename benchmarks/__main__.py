@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ("extract_quality", "extract_speed", "load_speed", "viz_build", "scale", "scale_out")
+BENCHMARKS = ("extract_quality", "extract_speed", "big_article", "load_speed", "viz_build", "scale",
+              "scale_out")
 
 
 def main() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -67,10 +66,20 @@ def write_rows(rows: Iterable[dict], fmt: str, out: IO[str] = sys.stdout) -> int
     return len(materialised)
 
 
+_CONTROLS = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421} | {c: 0xFFFD for c in range(0x80, 0xA0)}
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters (an escape sequence in a title could
+    move the cursor or recolour the screen) become visible symbols (␛, ␊ …)."""
+    return text.translate(_CONTROLS)
+
+
 def write_table(rows: list[dict[str, str]], out: IO[str]) -> None:
     if not rows:
         out.write("(no rows)\n")
         return
+    rows = [{printable(k): printable(v) for k, v in r.items()} for r in rows]
     cols = list(rows[0])
     widths = {c: max(display_width(c), *(display_width(r.get(c, "")) for r in rows)) for c in cols}
     widths = {c: min(w, 60) for c, w in widths.items()}
@@ -111,60 +120,3 @@ def extraction_rows(extractions: Iterable[Extraction]) -> Iterator[dict]:
         for r in ex.relations:
             yield {"doc_id": ex.doc_id, "kind": str(r.type), "what": f"{r.head} -> {r.tail}",
                    "detail": r.evidence}
-
-
-def write_load_report(report, out: IO[str] | None = None, err: IO[str] | None = None) -> None:
-    """What a load changed (stdout), and the first rows it rejected (stderr)."""
-    out, err = out or sys.stdout, err or sys.stderr
-    c = report.counters
-    out.write(f"articles: {report.articles_new} new, {report.articles_changed} changed, "
-              f"{report.articles_unchanged} unchanged, {report.articles_rejected} rejected\n"
-              f"nodes: {c.nodes_created} created, {report.nodes_updated} updated, {c.nodes_deleted} deleted\n"
-              f"relationships: {c.relationships_created} created, {report.relationships_updated} updated, "
-              f"{c.relationships_deleted} deleted\n")
-    out.flush()
-    for line in report.rows_rejected[:20]:
-        err.write(f"kg: rejected: {line}\n")
-    if len(report.rows_rejected) > 20:
-        err.write(f"kg: rejected: … and {len(report.rows_rejected) - 20} more rows\n")
-
-
-def write_status(info: dict, out: IO[str] | None = None) -> None:
-    """`kg status` as a table: the store, nodes by label, relationships by type, the last load."""
-    out = out or sys.stdout
-    out.write(info["store"] + "\n")
-    for label, n in info["nodes"].items():
-        out.write(f"  {label:14} {n:8d} nodes\n")
-    for rtype, n in info["relationships"].items():
-        out.write(f"  {rtype:14} {n:8d} relationships\n")
-    last = info["last_load"]
-    out.write(f"last load: {last['at']}, {last['articles']} articles "
-              f"({last['new']} new, {last['changed']} changed, {last['unchanged']} unchanged, "
-              f"{last['rejected']} rejected)\n" if last else "last load: never\n")
-
-
-class PartitionProgress:
-    """A cluster run's progress on stderr: partitions done / all and articles per second, live
-    on a terminal (nothing in a pipe or log), then one closing line."""
-
-    def __init__(self, stream: IO[str] | None = None):
-        self.stream = stream or sys.stderr
-        self.live = self.stream.isatty()
-        self.start, self.parts, self.articles = time.monotonic(), (0, 0), 0
-
-    def __call__(self, done: int, total: int, articles: int) -> None:
-        self.parts, self.articles = (done, total), articles
-        if self.live:
-            self.stream.write(f"\r{self.line()}…")
-            self.stream.flush()
-
-    def line(self) -> str:
-        rate = self.articles / max(time.monotonic() - self.start, 1e-9)
-        return f"{self.parts[0]}/{self.parts[1]} partitions, {self.articles} articles, {rate:.1f} articles/s"
-
-    def done(self) -> None:
-        if self.live:
-            self.stream.write("\r" + " " * 70 + "\r")
-        if self.parts[1]:
-            self.stream.write(f"kg: {self.line()}\n")
-        self.stream.flush()
