@@ -111,7 +111,7 @@ def main(argv=None) -> dict:
         pipeline()                                  # built once here; the pool's processes inherit it
         with timer() as t:
             cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
             client = Client(cluster)
             client.run(pipeline)                    # each worker builds its own, once, as a live cluster has
         r["cluster_start"] = t["seconds"]

@@ -44,7 +44,7 @@ def local_run(corpus300):
 
 def _local_cluster():
     distributed = _need("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     return cluster, distributed.Client(cluster)
 
 

@@ -45,7 +45,7 @@ def connect(address: str):
         if not n.isdigit() or int(n) < 1:
             raise ClusterError(f"--cluster {address}: expected local:N with N worker processes, e.g. local:4")
         with LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             yield client
         return
     try:
