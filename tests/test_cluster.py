@@ -220,3 +220,38 @@ def test_an_id_read_twice_is_dropped_as_a_local_run_drops_it(cluster, tmp_path):
     assert on_cluster.stdout == local.stdout
     assert b"".join(p.read_bytes() for p in sorted((tmp_path / "shards").glob("part-*.jsonl"))) == local.stdout
     assert not list((tmp_path / "shards").glob(".*"))
+
+
+def test_local_n_starts_its_own_cluster(tmp_path):
+    """--cluster local:2: a LocalCluster of 2 processes for the run, stopped after it."""
+    local = kg("extract", str(REPO / "seeds"), "-w", "1")
+    on_cluster = kg("extract", str(REPO / "seeds"), "--cluster", "local:2")
+    assert on_cluster.returncode == local.returncode == 0, on_cluster.stderr.decode()
+    assert on_cluster.stdout == local.stdout
+
+
+def test_concurrent_loads_of_the_shards_wait_for_each_other(request, any_store, cluster, tmp_path):
+    """Two `kg load DIR` at once on one store: the writer lock makes one wait, and the graph is
+    that of one load (the second finds every article already in)."""
+    shards = tmp_path / "shards"
+    done = kg("extract", str(REPO / "seeds"), "--cluster", cluster, "--partitions", "4", "-o", str(shards))
+    assert done.returncode == 0, done.stderr.decode()
+    neo4j = any_store.kind == "neo4j"
+    uri = any_store.uri if neo4j else str(tmp_path / "embedded")
+    env = child_env(request, uri, KG_LOCK_TIMEOUT="600")
+    loads = [subprocess.Popen([sys.executable, "-m", "kg", "load", str(shards), "--store", uri, "-w", "1"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in loads]
+    assert [p.returncode for p in loads] == [0, 0], outs
+    firsts = sorted(out.splitlines()[0] for out, _ in outs)
+    assert firsts == ["articles: 0 new, 0 changed, 56 unchanged, 0 rejected",
+                      "articles: 56 new, 0 changed, 0 unchanged, 0 rejected"]
+    concurrent = dump(any_store) if neo4j else _dump_embedded(uri)
+    if neo4j:
+        wipe(any_store)
+    else:
+        shutil.rmtree(uri)
+    done = kg("load", str(REPO / "seeds"), "--store", uri, "-w", "1", env=env)
+    assert done.returncode == 0, done.stderr.decode()
+    assert concurrent == (dump(any_store) if neo4j else _dump_embedded(uri))
