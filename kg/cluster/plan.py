@@ -43,6 +43,7 @@ class Piece:
 
     @property
     def size(self) -> int:
+        """Bytes of a byte range (a whole file's size is known to the planner, not here)."""
         return len(self.data) if self.data is not None else (self.end or 0) - self.start
 
     def describe(self) -> str:
@@ -53,10 +54,6 @@ class Piece:
 class Partition:
     index: int
     pieces: list[Piece] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return sum(p.size for p in self.pieces)
 
     def describe(self) -> str:
         names = [p.describe() for p in self.pieces]
