@@ -167,3 +167,19 @@ def test_wrong_password_fails_in_one_line_and_writes_nothing(request, neo4j_stor
     assert done.returncode != 0 and done.stdout == ""
     assert done.stderr == f"Error: Neo4j at {neo4j_store.uri} refused user 'neo4j': wrong credentials\n"
     assert articles(neo4j_store) == (0, 0)
+
+
+def test_extraction_pool_workers_die_on_sigterm_whatever_the_parent_handles():
+    """A parent that turned SIGTERM into SystemExit (an open embedded store does) must not pass
+    that on to the pool's workers: the pool's terminate() would wait on a worker running exit
+    code (seen: kg demo hung with a worker blocked on a lock held at the fork)."""
+    import multiprocessing as mp
+
+    from kg.extraction import extractor
+
+    old = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    try:
+        with mp.get_context("fork").Pool(1, initializer=extractor._warm) as pool:
+            assert pool.apply(signal.getsignal, (signal.SIGTERM,)) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, old)
