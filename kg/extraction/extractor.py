@@ -6,6 +6,7 @@ with memory bounded by the chunk size.
 """
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterable, Iterator
 
 import kg.extraction.components  # noqa: F401  (registers the built-in components)
@@ -122,7 +123,11 @@ Reporter = Callable[[KgError], None]
 
 
 def _warm() -> None:
-    """Worker start-up: build the pipeline (jieba, lexicons) once per process."""
+    """Worker start-up: build the pipeline (jieba, lexicons) once per process.  The pool stops
+    its workers with SIGTERM (leaving `with Pool`): they must die then, not run a handler
+    inherited from the parent (the embedded store's exit_on_sigterm), whose exit code in a
+    forked child can wait forever on a lock some thread held at the fork."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     pipeline()
 
 
