@@ -28,9 +28,6 @@ class SourceError(KgError):
         self.where, self.problem, self.warning = where, problem, warning
         super().__init__(f"{where}: {problem}")
 
-    def __reduce__(self):        # errors travel back from worker processes (pool, Dask) pickled
-        return type(self), (self.where, self.problem, self.warning)
-
 
 class ComponentError(KgError):
     """A pipeline component failed on one article."""
@@ -38,9 +35,6 @@ class ComponentError(KgError):
     def __init__(self, article_id: str, component: str, problem: str):
         self.article_id, self.component, self.problem = article_id, component, problem
         super().__init__(f"{article_id}/{component}: {problem}")
-
-    def __reduce__(self):
-        return type(self), (self.article_id, self.component, self.problem)
 
 
 class DataFileError(KgError):
@@ -66,9 +60,6 @@ class LoadError(KgError):
     def __init__(self, where: str, problem: str):
         self.where, self.problem = where, problem
         super().__init__(f"{where}: {problem}")
-
-    def __reduce__(self):
-        return type(self), (self.where, self.problem)
 
 
 class ClusterError(KgError):
