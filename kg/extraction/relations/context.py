@@ -40,6 +40,15 @@ def trigger_hits(ctx: "Context", relation: str, role: str, etype: EntityType):
                 yield i, s.start + m.start(), s.start + m.end(), targets
 
 
+def unstated(sentence: str, pos: int) -> bool:
+    """Does the clause before `pos` make the act a question, a denial or a rumour (是否会入股,
+    否认收购, 传闻合作)?  Then the article does not state it (gold/GUIDE.md H10)."""
+    return bool(_UNSTATED.search(sentence, max(0, pos - 8), pos))
+
+
+_UNSTATED = data.alternation_re(data.word_list("unstated_marks"))
+
+
 @dataclass
 class EntityMention:
     """A mention with the entity it was resolved to."""

@@ -6,7 +6,7 @@ from functools import cache
 
 from kg.extraction.relations.attributes import find_amount, find_date
 from kg.extraction.relations.context import (
-    EVT, ORG, PER, POL, Context, EntityMention, find_word, group_after, group_before, make_rel, pairs, trigger_hits, trigger_re, triggers,
+    EVT, ORG, PER, POL, Context, EntityMention, find_word, unstated, group_after, group_before, make_rel, pairs, trigger_re, triggers,
 )
 from kg.model import Attrs, Relation, RelationType
 
@@ -22,6 +22,8 @@ def partners_with(ctx: Context) -> list[Relation]:
         lead = group_after(ctx, s.start, i, max_gap=2)
         for m in trigger_re("PARTNERS_WITH", "partner").finditer(s.text):
             pos = s.start + m.start()
+            if s.text.startswith("伙伴", m.end()) or unstated(s.text, m.start()):
+                continue                      # 英特尔、思科等合作伙伴: partners of someone else
             group = group_before(ctx, pos, i, max_gap=14)
             if len(group) < 2 and len(lead) >= 2 and not [o for o in orgs if lead[-1].end <= o.start < pos]:
                 group = lead                  # 英矽智能、迈威生物与上海皓元，作为…，正式达成战略合作协议
@@ -81,8 +83,11 @@ def invests_in(ctx: Context) -> list[Relation]:
             vpos, vend = s.start + m.start(), s.start + m.end()
             if ctx.inside_mention(i, vpos, vend):
                 continue
-            if re.match(r"(?:总监|经理|人|机构|方|者|执行|基金|公司|平台|合伙人|领域|规模|效率|热情)", s.text[m.end():]):
-                continue                      # 投资总监, 投资机构: a noun, not the verb
+            if re.match(r"(?:总监|经理|人|机构|方|者|执行|基金|公司|平台|合伙人|领域|规模|效率|热情|股东|子公司|比例)",
+                        s.text[m.end():]):
+                continue                      # 投资总监, 控股股东: a noun, not the verb
+            if unstated(s.text, m.start()):
+                continue                      # 是否会入股, 否认收购: not a stated fact
             investors = group_before(ctx, vpos, i, max_gap=12)
             targets = [t for t in group_after(ctx, vend, i, max_gap=4)
                        if not re.search(r"[，,。；;：:]", ctx.text(vend, t.start))]
@@ -96,6 +101,8 @@ def invests_in(ctx: Context) -> list[Relation]:
             founders = group_before(ctx, vpos, i, max_gap=14)
             created = [o for o in group_after(ctx, vend, i, max_gap=16)
                        if o.name.endswith(FOUNDED_KINDS) or _founded_here(ctx, o, vend)]
+            if not created and founders and ctx.text(founders[0].start - 1, founders[0].start) == "由":
+                created = [o for o in ctx.of(i, ORG) if o.end == founders[0].start - 1]   # C由A和B共同成立
             for c in created[:1]:
                 for f in founders:
                     if f.name != c.name:
