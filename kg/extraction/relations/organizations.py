@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from kg import data
+
 from kg.extraction.relations.attributes import find_amount, find_date
 from kg.extraction.relations.context import (
     EVT, ORG, PER, POL, Context, EntityMention, find_word, unstated, group_after, group_before, make_rel, pairs, trigger_re, triggers,
@@ -22,8 +24,9 @@ def partners_with(ctx: Context) -> list[Relation]:
         lead = group_after(ctx, s.start, i, max_gap=2)
         for m in trigger_re("PARTNERS_WITH", "partner").finditer(s.text):
             pos = s.start + m.start()
-            if s.text.startswith("伙伴", m.end()) or unstated(s.text, m.start()):
-                continue                      # 英特尔、思科等合作伙伴: partners of someone else
+            if s.text.startswith(_PARTNER_NOUN_TAILS, m.end()) \
+                    or unstated(s.text, m.start()) or ctx.inside_mention(i, pos, s.start + m.end()):
+                continue                      # 英特尔、思科等合作伙伴, WHO数字健康合作中心: not an act
             group = group_before(ctx, pos, i, max_gap=14)
             if len(group) < 2 and len(lead) >= 2 and not [o for o in orgs if lead[-1].end <= o.start < pos]:
                 group = lead                  # 英矽智能、迈威生物与上海皓元，作为…，正式达成战略合作协议
@@ -47,6 +50,8 @@ def partners_with(ctx: Context) -> list[Relation]:
     return out
 
 
+# 合作 followed by these is a noun (合作伙伴) or part of a name (数字健康合作中心), not an act.
+_PARTNER_NOUN_TAILS = data.word_list("partner_noun_tails")
 _OBJECT_VERBS = ("联动", "携手", "牵手", "结盟")
 
 
