@@ -103,8 +103,9 @@ def _round_investors(ctx: Context, i: int, raiser: EntityMention, attrs: Attrs) 
             if by:
                 group = group_after(ctx, by[0].start, i, ORG, max_gap=0)
         investors += group
-    for m in _words("investor_lists").finditer(s.text):   # 投资方包括 A、B、C
-        investors += group_after(ctx, s.start + m.end(), i, ORG, max_gap=4)
+    for m in _words("investor_lists").finditer(s.text):   # 投资方为A(领投)、B/C、D …: every name to the clause's end
+        end = re.search(r"[。；;]|等(?:机构|投资方|投资人|股东)?|$", s.text[m.end():])
+        investors += [o for o in ctx.of(i, ORG) if s.start + m.end() <= o.start < s.start + m.end() + end.start()]
     by_only = re.search(r"由([^，。；]{2,30}?)(?:独家|联合|共同)?投资", s.text)
     if by_only:
         investors += [o for o in ctx.of(i, ORG) if s.start + by_only.start(1) <= o.start < s.start + by_only.end(1)]

@@ -86,8 +86,8 @@ def invests_in(ctx: Context) -> list[Relation]:
         out += _round_led(ctx, i, attrs)
         for m in trigger_re("INVESTS_IN", "verb").finditer(s.text):
             vpos, vend = s.start + m.start(), s.start + m.end()
-            if ctx.inside_mention(i, vpos, vend):
-                continue
+            if ctx.inside_mention(i, vpos, vend) or s.text[m.start() - 1:m.start()] in ("(", "（"):
+                continue                      # 高瓴资本(领投)、…: a note on a list item, not a verb
             if re.match(r"(?:总监|经理|人|机构|方|者|执行|基金|公司|平台|合伙人|领域|规模|效率|热情|股东|子公司|比例)",
                         s.text[m.end():]):
                 continue                      # 投资总监, 控股股东: a noun, not the verb
