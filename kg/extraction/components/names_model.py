@@ -223,4 +223,6 @@ def person_like(doc: Doc, start: int, end: int, sure: bool = False, certain: boo
     if tag is not None and not tag.startswith("nr") and not (certain and (chinese or transliterated)):
         return False                                            # 杨浦, 学科: a word, not a name
     after = doc.text[end:end + 1]
+    if CJK_RE.match(after) and end not in token_index(doc).ends and not certain:
+        return False                                            # 康诺思|腾: the word runs on
     return not (after and after in "省市区县局院所司部")
