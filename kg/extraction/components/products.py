@@ -231,8 +231,13 @@ _QUOTED_AFTER = re.compile(r"(?:产品|药物|新药|疗法|器械|设备|系统
                            r"[—\-：:\s]{0,3}[“\"]([\u4e00-\u9fffA-Za-z0-9·\-]{2,12})[”\"]")
 
 
+# A Latin name right after a product word: 基座模型Med-Go-32B, 芯片M3 (not an acronym alone: 平台AI).
+_LATIN_AFTER = re.compile(r"(?:模型|大模型|芯片|系统|软件|平台|机器人|疗法|药物|抗体)"
+                          r"([A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)+|[A-Z][a-z]+[A-Z0-9][A-Za-z0-9]*)(?![A-Za-z0-9])")
+
+
 def find_brands(doc: Doc) -> list[tuple[int, int]]:
-    out = []
+    out = [m.span(1) for m in _LATIN_AFTER.finditer(doc.text) if not is_generic(m.group(1))]
     for m in _CAMEL.finditer(doc.text):
         i = doc.sentence_at(m.start())
         if i >= 0 and _MADE.search(doc.sentences[i].text) and not is_generic(m.group(0)) \
