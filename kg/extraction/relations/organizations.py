@@ -34,7 +34,15 @@ def partners_with(ctx: Context) -> list[Relation]:
                 obj = group_after(ctx, s.start + m.end(), i, max_gap=3)
                 for o in obj[:1]:
                     out.append(make_rel(group[-1], RelationType.PARTNERS_WITH, o, ctx, i, "partner-object"))
-            if len(group) >= 2:
+            listed = _with_list(ctx, i, pos)
+            if listed:                        # A与B、C及旗下…企业、D等签订…协议: A with each of them
+                out += [make_rel(listed[0], RelationType.PARTNERS_WITH, o, ctx, i, "partner-each") for o in listed[1:]]
+                continue
+            if len(group) >= 3 and ctx.text(group[0].end, group[1].start) in ("与", "和", "同") \
+                    and all(ctx.text(a.end, b.start) == "、" for a, b in zip(group[1:], group[2:])):
+                out += [make_rel(group[0], RelationType.PARTNERS_WITH, o, ctx, i, "partner-each")
+                        for o in group[1:]]         # A与B、C、D签约: A with each, not B with C
+            elif len(group) >= 2:
                 out += pairs(group, ctx, i, "partner")
             elif len(group) == 1:
                 # 礼来上海创新孵化器…与分子之心等本土企业签约合作
@@ -53,6 +61,19 @@ def partners_with(ctx: Context) -> list[Relation]:
 # 合作 followed by these is a noun (合作伙伴) or part of a name (数字健康合作中心), not an act.
 _PARTNER_NOUN_TAILS = data.word_list("partner_noun_tails")
 _OBJECT_VERBS = ("联动", "携手", "牵手", "结盟")
+
+
+def _with_list(ctx: Context, i: int, pos: int) -> list[EntityMention]:
+    """[A, B, C, …] for `A与B、C、…等 <trigger>` in the clause before `pos`: every organisation
+    between A's 与 and the trigger is A's partner, whatever else the list holds."""
+    s = ctx.doc.sentences[i]
+    clause = max(s.text.rfind(c, 0, pos - s.start) for c in "，。；") + 1 + s.start
+    orgs = [o for o in ctx.of(i, ORG) if clause <= o.start and o.end <= pos]
+    hub = next((o for o in orgs if ctx.text(o.end, o.end + 1) in ("与", "同")), None)
+    if hub is None:
+        return []
+    partners = [o for o in orgs if o.start > hub.end and o.name != hub.name]
+    return [hub, *partners] if len(partners) >= 2 and "、" in ctx.text(hub.end, pos) else []
 
 
 def _with_partner(ctx: Context, i: int, pos: int) -> EntityMention | None:
