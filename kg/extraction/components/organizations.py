@@ -150,9 +150,9 @@ def _through_brackets(doc: Doc, start: int, s: int) -> int:
     return close + 1
 
 
-def model_agrees(doc: Doc, start: int, end: int, least: float = 0.5) -> bool:
-    """Does the name recogniser also read [start, end) as one organisation's name?"""
-    return any(s.label == "ORG" and s.start == start and s.end == end and s.score >= least
+def model_agrees(doc: Doc, start: int, end: int, least: float = 0.5, label: str = "ORG") -> bool:
+    """Does the name recogniser also read [start, end) as one name (an organisation's)?"""
+    return any(s.label == label and s.start == start and s.end == end and s.score >= least
                for s in doc.model_spans)
 
 
@@ -370,7 +370,13 @@ def make_organizations(vocab):
         found += [(a, b, "list") for a, b in find_alongside(
             doc, orgs + [Mention(a, b, doc.text[a:b], ORG) for a, b, _ in found])]
         products = [m for m in doc.mentions if m.type == EntityType.PRODUCT]
-        found += [(a, b, "owner") for a, b in find_owners(doc, products) if not _overlaps(a, b, persons)]
+        for a, b in find_owners(doc, products):   # 康诺思腾自主研发的…: the owner, not the model's person 康诺思
+            doubtful = [p for p in persons if a <= p.start and p.end <= b and p.rule == "model"
+                        and not model_agrees(doc, p.start, p.end, least=0.9, label="PER")]
+            if not _overlaps(a, b, [p for p in persons if p not in doubtful]):
+                for p in doubtful:
+                    doc.mentions.remove(p)
+                found.append((a, b, "owner"))
         known = [(m.start, m.end) for m in orgs] + [(a, b) for a, b, _ in found]
         found += [(a, b, "list") for a, b in expand_lists(doc, known) if not _overlaps(a, b, persons)]
         found = _mark_units(doc, found, orgs)
