@@ -40,12 +40,8 @@ def node_key(label: str, name: str) -> str:
 
 def unique_forms(forms: Iterable[str]) -> list[str]:
     """Forms in order, the first of each normal form kept (联影医疗, ＵＭＲ and uMR are one each)."""
-    seen, out = set(), []
-    for f in forms:
-        if f and norm(f) and norm(f) not in seen:
-            seen.add(norm(f))
-            out.append(f)
-    return out
+    seen: dict[str, str] = {}
+    return [seen.setdefault(norm(f), f) for f in forms if f and norm(f) and norm(f) not in seen]
 
 
 # -- the lexicon ----------------------------------------------------------------------
@@ -250,6 +246,19 @@ def parents(name: str) -> tuple[str, ...]:
     return tuple(n[:c] for c in cuts if distinctive(n[:c]))
 
 
+@cache
+def _own_identity_re() -> re.Pattern:
+    return re.compile(rf"(?:{data.alternation_re(data.word_list('own_identity_endings')).pattern})$")
+
+
+@lru_cache(maxsize=1 << 16)
+def units_of(name: str) -> tuple[str, ...]:
+    """The bodies a unit's name starts with, when the rest has no identity of its own (gold/GUIDE.md
+    H3): 工业和信息化部网络安全管理局 -> 工业和信息化部; none for 同济大学附属东方医院."""
+    n = norm(name)
+    return tuple(p for p in parents(name) if not _own_identity_re().search(n[len(p):]))
+
+
 _YEAR = re.compile(r"^(?:(?:19|20)\d{2}年?|第[一二三四五六七八九十百0-9]+[届次]|首届)")
 _POLICY_TAIL = re.compile(r"\((?:(?:19|20)\d{2}(?:-(?:19|20)?\d{2,4})?年?|试行|草案|征求意见稿)\)$")
 _GENERIC_TITLE = re.compile(r"^(?:关于)?(?:若干|相关|有关|实施|工作|行动|管理|暂行)?(?:措施|意见|方案|办法|规定|细则|通知|计划|规划|政策|条例)"
@@ -369,6 +378,8 @@ def identity(label: str, name: str, aliases: Iterable[str] = (), *, city: str | 
             and (norm(name) in norm(alias) or _wrappers()[0].search(norm(alias)))
         (strong if fuller else weak).append(norm(qualify(alias, city, province) or alias))
         weak += variants(label, alias)
+    if label == "Organization":
+        weak += units_of(display)           # 国际电信联盟电信标准局 is 国际电信联盟's (H3)
     if label == "Organization" and not _homeland(norm(display)) and not _wrappers()[1].search(norm(display)):
         strong += cores(display)            # 博睿康公司, 博睿康科技: wrappers, no place to tell them apart
     weak += variants(label, display)

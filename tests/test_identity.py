@@ -91,6 +91,13 @@ def test_wrappers_english_names_and_a_bare_body_in_its_city():
     assert keys[("f", "市科委")] == "Organization:北京市科委"
 
 
+def test_a_unit_is_its_body_but_a_body_of_its_own_is_not():
+    keys = nodes_of(resolve([article("a", [Entity("星辰集团", ORG)]), article("b", [Entity("星辰集团战略发展部", ORG)]),
+                             article("c", [Entity("星辰集团附属医院", ORG)]), article("d", [Entity("星辰集团研究院", ORG)])]))
+    assert keys[("b", "星辰集团战略发展部")] == keys[("a", "星辰集团")]            # gold/GUIDE.md H3
+    assert len({keys[("a", "星辰集团")], keys[("c", "星辰集团附属医院")], keys[("d", "星辰集团研究院")]}) == 3
+
+
 def test_same_name_people_of_different_employers_stay_apart():
     def works(doc_id, org):
         return article(doc_id, [Entity("张伟", PER), Entity(org, ORG)],

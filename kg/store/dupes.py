@@ -89,7 +89,7 @@ def candidates(store: GraphStore, limit: int = 50) -> list[Candidate]:
     _colleagues(nodes, add)
     _neighbours(store, nodes, add)
     for c in found.values():
-        a, b = norm(c.a_name), norm(c.b_name)
+        a, b = _bare(c.a_name), _bare(c.b_name)          # names compared without their wrappers
         similar = difflib.SequenceMatcher(None, a, b).ratio()
         parts = [x for kind in ("alias", "english", "contained") for x in c.clues.get(kind, ())]
         share = min(max(map(len, parts)) / max(len(a), len(b)), 1.0) if parts else similar
@@ -106,6 +106,11 @@ def _apart(a: str, b: str) -> bool:
         return True
     ya, yb = _YEAR.match(a.split(":", 1)[1]), _YEAR.match(b.split(":", 1)[1])
     return bool(ya and yb and ya.group(1) != yb.group(1))
+
+
+def _bare(name: str) -> str:
+    """A name's shortest form without legal and regional wrappers (上海医药集团股份有限公司 -> 上海医药集团)."""
+    return min((norm(name), *cores(name)), key=len)
 
 
 def _shared_keys(nodes: dict[str, dict], add) -> None:
