@@ -9,44 +9,9 @@ import click
 
 from kg import __version__
 from kg.errors import KgError
+from kg.output import Problems, ProgressLine
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
-
-
-class Problems:
-    """Collects per-input problems: each printed as one line, errors fail the run."""
-
-    def __init__(self):
-        self.errors = 0
-        self.warnings = 0
-
-    def __call__(self, exc: KgError) -> None:
-        if getattr(exc, "warning", False):
-            self.warnings += 1
-            click.echo(f"kg: warning: {exc}", err=True)
-        else:
-            self.errors += 1
-            click.echo(f"kg: error: {exc}", err=True)
-
-    def exit_code(self) -> int:
-        return 1 if self.errors else 0
-
-
-class ProgressLine:
-    """Progress on stderr: a live count on a terminal, nothing in a pipe or log."""
-
-    def __init__(self, what: str):
-        self.what, self.n = what, 0
-        self.live = sys.stderr.isatty()
-
-    def __call__(self, k: int) -> None:
-        self.n += k
-        if self.live:
-            click.echo(f"\r{self.n} {self.what}…", nl=False, err=True)
-
-    def done(self) -> None:
-        if self.live:
-            click.echo("\r" + " " * 30 + "\r", nl=False, err=True)
 
 
 class KgGroup(click.Group):
@@ -159,7 +124,7 @@ def load(paths, store_uri, batch_size, workers):
 
     Python: kg.load(paths, store, on_error)
     """
-    from kg import api
+    from kg import api, output
 
     problems = Problems()
     with _open(store_uri) as store:
@@ -168,21 +133,8 @@ def load(paths, store_uri, batch_size, workers):
         report = api.load(paths, store, on_error=problems, batch_size=batch_size,
                           workers=workers, progress=progress)
         progress.done()
-    _echo_report(report)
+    output.print_load(report)
     sys.exit(problems.exit_code())
-
-
-def _echo_report(report) -> None:
-    c = report.counters
-    click.echo(f"articles: {report.articles_new} new, {report.articles_changed} changed, "
-               f"{report.articles_unchanged} unchanged, {report.articles_rejected} rejected")
-    click.echo(f"nodes: {c.nodes_created} created, {report.nodes_updated} updated, {c.nodes_deleted} deleted")
-    click.echo(f"relationships: {c.relationships_created} created, {report.relationships_updated} updated, "
-               f"{c.relationships_deleted} deleted")
-    for line in report.rows_rejected[:20]:
-        click.echo(f"kg: rejected: {line}", err=True)
-    if len(report.rows_rejected) > 20:
-        click.echo(f"kg: rejected: … and {len(report.rows_rejected) - 20} more rows", err=True)
 
 
 @cli.command()
@@ -276,40 +228,52 @@ def status(fmt, store_uri):
     if fmt != "table":
         output.write_rows([info], fmt)
         return
-    click.echo(info["store"])
-    for label, n in info["nodes"].items():
-        click.echo(f"  {label:14} {n:8d} nodes")
-    for rtype, n in info["relationships"].items():
-        click.echo(f"  {rtype:14} {n:8d} relationships")
-    last = info["last_load"]
-    click.echo(f"last load: {last['at']}, {last['articles']} articles "
-               f"({last['new']} new, {last['changed']} changed, {last['unchanged']} unchanged, "
-               f"{last['rejected']} rejected)" if last else "last load: never")
+    for line in output.status_lines(info):
+        click.echo(line)
+
+
+def view_options(fn):
+    """Which part of the graph: kg viz and kg export choose it alike."""
+    for option in reversed([
+            click.option("--center", metavar="NAME", help="This entity's neighbourhood (a name or an alias)."),
+            click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True,
+                         help="Hops around --center."),
+            click.option("--query", "query_name", metavar="NAME|FILE",
+                         help="The nodes, relationships and paths a library query or .cypher file returns."),
+            param_option,
+            click.option("--new", is_flag=True, help="What the last load added and what surrounds it (kg report)."),
+            click.option("--types", metavar="LABELS", help="Only these entity types, e.g. Organization,Person."),
+            click.option("--rels", metavar="TYPES", help="Only these relation types, e.g. INVESTS_IN,APPROVED."),
+            click.option("--since", metavar="DATE", help="Only facts from articles dated DATE (yyyy[-mm[-dd]]) "
+                                                         "or later."),
+            click.option("--until", metavar="DATE", help="Only facts from articles dated DATE or earlier."),
+            click.option("--min-mentions", type=click.IntRange(min=0), default=0,
+                         help="Only entities mentioned N times or more."),
+            click.option("--limit", type=click.IntRange(min=1), help="Keep the N most relevant nodes (mentions, "
+                         "then degree): default 300; kg export of the whole graph: all.")]):
+        fn = option(fn)
+    return fn
+
+
+def _view_args(choice: dict) -> dict:
+    from kg.query import parse_params
+
+    args = dict(choice, query=choice.pop("query_name"), params=parse_params(list(choice.pop("params"))))
+    return {k: v for k, v in args.items() if v is not None}
 
 
 @cli.command()
-@click.option("--center", metavar="NAME", help="Show this entity's neighbourhood (a name or an alias).")
-@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Hops around --center.")
-@click.option("--query", "query_name", metavar="NAME|FILE",
-              help="Show the nodes, relationships and paths a library query or .cypher file returns.")
-@param_option
-@click.option("--types", metavar="LABELS", help="Only these entity types, e.g. Organization,Person.")
-@click.option("--rels", metavar="TYPES", help="Only these relation types, e.g. INVESTS_IN,APPROVED.")
-@click.option("--since", metavar="DATE", help="Only facts from articles dated DATE (yyyy[-mm[-dd]]) or later.")
-@click.option("--until", metavar="DATE", help="Only facts from articles dated DATE or earlier.")
-@click.option("--min-mentions", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Only entities mentioned at least N times.")
-@click.option("--limit", type=click.IntRange(min=1), default=300, show_default=True,
-              help="Keep the N most relevant nodes (by mentions, then degree); the page lists the rest.")
+@view_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file (default viz/<view>.html).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in a web browser.")
 @store_option
-def viz(center, depth, query_name, params, types, rels, since, until, min_mentions, limit, output, open_,
-        store_uri):
+def viz(output, open_, store_uri, **choice):
     """Draw part of the graph as one HTML page that works offline.
 
-    Without --center or --query, the most mentioned entities.  The file holds
-    everything it needs (no network), so it can be mailed or kept in viz/.
+    Without --center, --query or --new, the most mentioned entities.  The
+    file holds everything it needs (no network), so it can be mailed or kept
+    in viz/.  On the page: a date slider, filters, evidence at a click, and
+    a double-click shows a node's neighbours.
 
     Example:
 
@@ -317,18 +281,17 @@ def viz(center, depth, query_name, params, types, rels, since, until, min_mentio
         kg viz --center 联影医疗 --depth 2 --open
         kg viz --query paths.cypher -p org=阿斯利康 --rels DEVELOPS,APPROVED
         kg viz --since 2025-01 --min-mentions 3 --limit 200 -o viz/2025.html
+        kg viz --new
 
-    Python: kg.viz.render_html(kg.viz.build_view(store, center=name, depth=2), path)
+    Python: kg.viz.render_html(kg.viz.build_view(store, center=name, depth=2), path), or
+    kg.viz.network(view) for the pyvis Network
     """
     import webbrowser
 
-    from kg.query import parse_params
     from kg.viz import build_view, render_html
 
     with _open(store_uri) as store:
-        view = build_view(store, center=center, depth=depth, query=query_name, params=parse_params(list(params)),
-                          types=types, rels=rels, since=since, until=until, min_mentions=min_mentions,
-                          limit=limit)
+        view = build_view(store, **_view_args(choice))
     path = render_html(view, output or view.default_path)
     click.echo(f"{path}: {view.summary()}")
     if open_:
@@ -359,7 +322,7 @@ def demo(path, store_uri, workers):
     problems = Problems()
     with _open(store_uri) as store:
         click.echo(f"1. kg load {path}  ({store.describe()})")
-        _echo_report(api.load([path], store, on_error=problems, workers=workers))
+        output.print_load(api.load([path], store, on_error=problems, workers=workers))
         for name in ("top_mentioned", "approvals"):
             click.echo(f"\n2. kg query {name}  ({library()[name].description})")
             output.write_rows(run_query(store, library()[name])[:10], "table")
