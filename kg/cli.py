@@ -299,6 +299,35 @@ def viz(output, open_, store_uri, **choice):
 
 
 @cli.command()
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json", "csv"]), required=True,
+              help="graphml, gexf (Gephi, Cytoscape), json (node-link), csv (a directory: nodes.csv, edges.csv).")
+@click.option("-o", "--output", required=True, type=click.Path(), help="File to write (a directory for csv).")
+@view_options
+@store_option
+def export(fmt, output, store_uri, **choice):
+    """Write the whole graph, or part of it, for Gephi, Cytoscape or a script.
+
+    Without view options, every entity and fact in the store; with them, the
+    graph kg viz would draw.  Properties are typed; lists are joined with
+    " | ", an edge's evidence is JSON text.
+
+    Example:
+
+    \b
+        kg export --format graphml -o kg.graphml
+        kg export --format gexf --center 联影医疗 --depth 2 -o lianying.gexf
+
+    Python: kg.viz.export.export(kg.graph(store, center=name), "graphml", path)
+    """
+    from kg.viz.export import export as write, graph
+
+    with _open(store_uri) as store:
+        g = graph(store, **_view_args(choice))
+    for path in write(g, fmt, output):
+        click.echo(f"{path}: {g.number_of_nodes()} nodes, {g.number_of_edges()} relationships")
+
+
+@cli.command()
 @click.argument("path", default="seeds", type=click.Path(exists=True))
 @store_option
 @workers_option

@@ -5,6 +5,7 @@ data, as a pyvis Network, or as a networkx graph to export.
     network(view) -> pyvis.network.Network                             network.py: nodes, edges, kg's template
     render_html(view, path) -> Path                                    network.py: the page, offline
     layout(graph) -> positions                                         layout.py: seeded, numpy above 500 nodes
+    graph(store, …) -> networkx.MultiDiGraph; export(graph, fmt, path) export.py: Gephi, Cytoscape, JSON, CSV
     PALETTE, grass()                                                   palette.py: colours, cypher/style.grass
 """
 from kg.viz.layout import layout
