@@ -328,6 +328,36 @@ def export(fmt, output, store_uri, **choice):
 
 
 @cli.command()
+@click.option("--since", metavar="DATE", help="Every load that started on DATE (yyyy[-mm[-dd]]) or later.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="viz/report.html", show_default=True,
+              help="The report page; the view of what is new goes beside it (<name>-view.html).")
+@store_option
+def report(since, output, store_uri):
+    """What the last load (or every load since DATE) changed.
+
+    Prints a summary and writes an offline page: articles new, changed and
+    retracted, new entities by type, new facts by relation with their
+    evidence, amounts and dates, and what was rejected and why; each fact
+    links to the view of what is new, centred on it.
+
+    Example:
+
+    \b
+        kg report
+        kg report --since 2025-10-01 -o viz/october.html
+
+    Python: kg.viz.report.build_report(store, since)
+    """
+    from kg.viz.report_page import write_report
+
+    with _open(store_uri) as store:
+        summary, page, view = write_report(store, output, since=since)
+    for line in summary.summary_lines():
+        click.echo(line)
+    click.echo(f"{page} (the new facts drawn: {view})")
+
+
+@cli.command()
 @click.argument("path", default="seeds", type=click.Path(exists=True))
 @store_option
 @workers_option

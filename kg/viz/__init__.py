@@ -6,6 +6,7 @@ data, as a pyvis Network, or as a networkx graph to export.
     render_html(view, path) -> Path                                    network.py: the page, offline
     layout(graph) -> positions                                         layout.py: seeded, numpy above 500 nodes
     graph(store, …) -> networkx.MultiDiGraph; export(graph, fmt, path) export.py: Gephi, Cytoscape, JSON, CSV
+    build_report(store, since=…) -> Report; write_report(…)            report.py, report_page.py: what is new
     PALETTE, grass()                                                   palette.py: colours, cypher/style.grass
 """
 from kg.viz.layout import layout
