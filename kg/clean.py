@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,20 +20,25 @@ TERMINAL = "。！？!?；;…"                       # a sentence ends here
 CLOSERS = "”’\"'」』）)】》"                     # ...possibly followed by these
 
 
+def offsets(values=()) -> array:
+    """Raw offsets, 4 bytes each (a list of ints would take ~36 bytes per character)."""
+    return array("i", values)
+
+
 @dataclass
 class Text:
     """A string plus the raw offset of each of its characters (-1: inserted)."""
     s: str
-    pos: list[int]
+    pos: array
 
     @classmethod
     def of(cls, raw: str) -> "Text":
-        return cls(raw, list(range(len(raw))))
+        return cls(raw, offsets(range(len(raw))))
 
     def sub(self, pattern: re.Pattern, repl: str | Callable[[re.Match], str]) -> "Text":
         """re.sub that keeps offsets: kept characters keep theirs; a replacement
         takes the offsets of the characters it replaces (or the match start)."""
-        out, pos, last = [], [], 0
+        out, pos, last = [], offsets(), 0
         for m in pattern.finditer(self.s):
             a, b = m.span()
             r = repl if isinstance(repl, str) else repl(m)
@@ -41,8 +47,8 @@ class Text:
             out.append(self.s[last:a])
             pos.extend(self.pos[last:a])
             out.append(r)
-            pos.extend(self.pos[a:a + len(r)] if len(r) <= b - a
-                       else self.pos[a:b] + [self.pos[b - 1] if b > a else -1] * (len(r) - (b - a)))
+            pos.extend(self.pos[a:a + min(len(r), b - a)])
+            pos.extend([self.pos[b - 1] if b > a else -1] * max(len(r) - (b - a), 0))
             last = b
         if last == 0 and not out:
             return self
@@ -64,7 +70,7 @@ class Text:
 
     @staticmethod
     def join(parts: list["Text"], sep: str = "\n") -> "Text":
-        s, pos = [], []
+        s, pos = [], offsets()
         for i, part in enumerate(parts):
             if i:
                 s.append(sep)
@@ -189,23 +195,23 @@ def repair_broken_lines(text: Text, min_len: int = 24) -> Text:
     A long body line that does not end a sentence, followed (after blank
     lines) by a line starting with a Chinese character, continues there.
     Short lines are headings and keep their breaks."""
-    lines = text.lines()
-    out: list[Text] = []
-    for line in lines:
+    out: list[list[Text]] = []          # each output line as its pieces: joining is linear
+    for line in text.lines():
         prev = _last_nonblank(out)
+        last = out[prev][-1].s if prev is not None else ""
         if (prev is not None and line.s and _starts_cjk(line.s)
-                and len(out[prev].s) >= min_len and out[prev].s[-1] not in _NO_BREAK_AFTER):
+                and sum(len(p.s) for p in out[prev]) >= min_len and last[-1] not in _NO_BREAK_AFTER):
             del out[prev + 1:]                              # the blank lines in between
-            out[prev] = Text(out[prev].s + line.s, out[prev].pos + line.pos)
+            out[prev].append(line)
         else:
-            out.append(line)
-    return Text.join(out)
+            out.append([line])
+    return Text.join([Text.join(pieces, "") if len(pieces) > 1 else pieces[0] for pieces in out])
 
 
-def _last_nonblank(lines: list[Text]) -> int | None:
-    for i in range(len(lines) - 1, -1, -1):
-        if lines[i].s:
-            return i if len(lines) - 1 - i <= 2 else None
+def _last_nonblank(lines: list[list[Text]]) -> int | None:
+    for i in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
+        if lines[i][-1].s:
+            return i
     return None
 
 
@@ -289,7 +295,7 @@ def clean_article(article: Article) -> CleanArticle:
     title = title_text or find_title(body.s)
     first_line = body.s.split("\n", 1)[0]
     if title_text and first_line != title_text:
-        text = Text.join([Text(title_text, [-1] * len(title_text)), body])
+        text = Text.join([Text(title_text, offsets([-1] * len(title_text))), body])
     else:
         text = body
     article.title = title

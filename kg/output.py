@@ -66,10 +66,20 @@ def write_rows(rows: Iterable[dict], fmt: str, out: IO[str] = sys.stdout) -> int
     return len(materialised)
 
 
+_CONTROLS = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421} | {c: 0xFFFD for c in range(0x80, 0xA0)}
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters (an escape sequence in a title could
+    move the cursor or recolour the screen) become visible symbols (␛, ␊ …)."""
+    return text.translate(_CONTROLS)
+
+
 def write_table(rows: list[dict[str, str]], out: IO[str]) -> None:
     if not rows:
         out.write("(no rows)\n")
         return
+    rows = [{printable(k): printable(v) for k, v in r.items()} for r in rows]
     cols = list(rows[0])
     widths = {c: max(display_width(c), *(display_width(r.get(c, "")) for r in rows)) for c in cols}
     widths = {c: min(w, 60) for c, w in widths.items()}
@@ -110,67 +120,3 @@ def extraction_rows(extractions: Iterable[Extraction]) -> Iterator[dict]:
         for r in ex.relations:
             yield {"doc_id": ex.doc_id, "kind": str(r.type), "what": f"{r.head} -> {r.tail}",
                    "detail": r.evidence}
-
-
-def print_load(report) -> None:
-    """What `kg load` prints of a kg.store.load.LoadReport: a summary, and rejected rows on stderr."""
-    c = report.counters
-    lines = [f"articles: {report.articles_new} new, {report.articles_changed} changed, "
-             f"{report.articles_unchanged} unchanged, {report.articles_rejected} rejected",
-             f"nodes: {c.nodes_created} created, {report.nodes_updated} updated, {c.nodes_deleted} deleted",
-             f"relationships: {c.relationships_created} created, {report.relationships_updated} updated, "
-             f"{c.relationships_deleted} deleted"]
-    rejected = [f"kg: rejected: {line}" for line in report.rows_rejected[:20]]
-    if len(report.rows_rejected) > 20:
-        rejected.append(f"kg: rejected: … and {len(report.rows_rejected) - 20} more rows")
-    print("\n".join(lines), flush=True)
-    if rejected:
-        print("\n".join(rejected), file=sys.stderr, flush=True)
-
-
-def status_lines(info: dict) -> list[str]:
-    """`kg status` as text: the store, its counts by label and type, the last load."""
-    lines = [info["store"]]
-    lines += [f"  {label:14} {n:8d} nodes" for label, n in info["nodes"].items()]
-    lines += [f"  {rtype:14} {n:8d} relationships" for rtype, n in info["relationships"].items()]
-    last = info["last_load"]
-    lines.append(f"last load: {last['at']}, {last['articles']} articles "
-                 f"({last['new']} new, {last['changed']} changed, {last['unchanged']} unchanged, "
-                 f"{last['rejected']} rejected)" if last else "last load: never")
-    return lines
-
-
-class Problems:
-    """Collects per-input problems: each printed as one line on stderr, errors fail the run."""
-
-    def __init__(self):
-        self.errors = 0
-        self.warnings = 0
-
-    def __call__(self, exc) -> None:
-        if getattr(exc, "warning", False):
-            self.warnings += 1
-            print(f"kg: warning: {exc}", file=sys.stderr, flush=True)
-        else:
-            self.errors += 1
-            print(f"kg: error: {exc}", file=sys.stderr, flush=True)
-
-    def exit_code(self) -> int:
-        return 1 if self.errors else 0
-
-
-class ProgressLine:
-    """Progress on stderr: a live count on a terminal, nothing in a pipe or log."""
-
-    def __init__(self, what: str):
-        self.what, self.n = what, 0
-        self.live = sys.stderr.isatty()
-
-    def __call__(self, k: int) -> None:
-        self.n += k
-        if self.live:
-            print(f"\r{self.n} {self.what}…", end="", file=sys.stderr, flush=True)
-
-    def done(self) -> None:
-        if self.live:
-            print("\r" + " " * 30 + "\r", end="", file=sys.stderr, flush=True)

@@ -90,25 +90,31 @@ def resolve_query(name_or_file: str | None, inline: str | None = None) -> Librar
     raise QueryError(f"no library query or file named {name_or_file!r}{hint}")
 
 
-def parse_params(pairs: list[tuple[str, str]] | list[str]) -> dict:
-    """`-p name value` pairs (or `name=value` strings); JSON values are decoded, the rest stay text."""
+_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parse_params(pairs: list[str]) -> dict:
+    """`name=value` gives text as written (999 stays the text "999"); `name:=json` gives a JSON
+    value (`limit:=10`, `names:=["a","b"]`).  Names are Cypher parameter names."""
     out = {}
     for item in pairs:
-        if isinstance(item, str):
-            if "=" not in item:
-                raise QueryError(f"parameter {item!r} is not name=value")
-            key, value = item.split("=", 1)
-        else:
-            key, value = item
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
+        key, sep, value = item.partition("=")
+        as_json = key.endswith(":")
+        key = key.removesuffix(":")
+        if not sep or not _PARAM_NAME.fullmatch(key):
+            raise QueryError(f"parameter {item!r}: expected name=text or name:=json, with a name of "
+                             "letters, digits and _ (not starting with a digit)")
+        if as_json:
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as e:
+                raise QueryError(f"parameter {key}: {value!r} is not JSON ({e.msg})") from None
+        out[key] = value
     return out
 
 
 def run_query(store: GraphStore, query: LibraryQuery, params: dict | None = None,
-              write: bool = False) -> list[dict]:
+              write: bool = False, timeout: float | None = None) -> list[dict]:
     """Run a query; missing parameters are a clear error, not an engine error."""
     params = dict(params or {})
     missing = [p for p in query.parameters if p not in params]
@@ -116,7 +122,7 @@ def run_query(store: GraphStore, query: LibraryQuery, params: dict | None = None
         hints = [f"-p {p}={query.example(p)}" if query.example(p) else f"-p {p}=VALUE" for p in missing]
         raise QueryError(f"query {query.name!r} needs {', '.join('$' + m for m in missing)}: "
                          f"add {' '.join(hints)}")
-    return store.run(query.text, params, write=write)
+    return store.run(query.text, params, write=write, timeout=timeout)
 
 
 def why(store: GraphStore, head: str, tail: str, relation: str | None = None) -> list[dict]:

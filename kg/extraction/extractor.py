@@ -10,13 +10,15 @@ from collections.abc import Callable, Iterable, Iterator
 
 import kg.extraction.components  # noqa: F401  (registers the built-in components)
 from kg.clean import clean_article, sha256
-from kg.errors import ComponentError, KgError
+from kg.errors import ComponentError, KgError, SourceError
+from kg.extraction import windows
 from kg.extraction.components import DEFAULT_PIPELINE
 from kg.extraction.doc import Doc
 from kg.extraction.pipeline import Pipeline, build_pipeline
 from kg.model import Article, Extraction
 
 _PIPELINE: Pipeline | None = None
+MAX_ARTICLE_CHARS = 100_000_000       # beyond anything written as one article; a guard, not a goal
 
 
 def pipeline() -> Pipeline:
@@ -27,8 +29,8 @@ def pipeline() -> Pipeline:
     return _PIPELINE
 
 
-def to_extraction(doc: Doc) -> Extraction:
-    """Package a finished Doc, locating every mention and evidence sentence in the raw input."""
+def locate(doc: Doc) -> Doc:
+    """Locate every mention and evidence sentence of a finished Doc in the raw input."""
     for e in doc.entities:
         for m in e.mentions:
             m.raw_start, m.raw_end = doc.raw_span(m.start, m.end)
@@ -36,22 +38,39 @@ def to_extraction(doc: Doc) -> Extraction:
         if 0 <= r.sentence < len(doc.sentences):
             s = doc.sentences[r.sentence]
             r.raw_start, r.raw_end = doc.raw_span(s.start, s.end)
-    a = doc.article
-    return Extraction(doc_id=a.id, title=a.title, date=a.date, source=a.source, url=a.url,
-                      sha256=sha256(doc.text), entities=doc.entities, relations=doc.relations,
-                      sentences=[s.text for s in doc.sentences], where=a.where)
+    return doc
 
 
 def run(article: Article, nlp: Pipeline | None = None) -> Doc:
-    """Clean one article and run a pipeline (the default one) over it."""
+    """Clean one article and run a pipeline (the default one) over it, as one document."""
     nlp = nlp or pipeline()
     cleaned = clean_article(article)
     return nlp(nlp.make_doc(cleaned.article, cleaned.text, cleaned.offsets))
 
 
-def extract(article: Article) -> Extraction:
-    """Clean one article and run the default pipeline on it."""
-    return to_extraction(run(article))
+def extract(article: Article, nlp: Pipeline | None = None) -> Extraction:
+    """Clean one article and run a pipeline (the default one) on it; an article longer than
+    windows.WINDOW characters is extracted window by window (kg.extraction.windows)."""
+    nlp = nlp or pipeline()
+    if len(article.text) > MAX_ARTICLE_CHARS:
+        raise SourceError(article.where or article.id, f"article of {len(article.text):,} characters is over "
+                                                       f"kg's limit of {MAX_ARTICLE_CHARS:,}; split it")
+    cleaned = clean_article(article)
+    parts = []
+    for w in windows.windows(cleaned.text, cleaned.offsets):
+        doc = locate(nlp(nlp.make_doc(cleaned.article, w.text, w.offsets)))
+        parts.append((w, doc.entities, doc.relations, [s.text for s in doc.sentences]))
+    joined = windows.join(parts)
+    a = cleaned.article
+    return Extraction(doc_id=a.id, title=a.title, date=a.date, source=a.source, url=a.url,
+                      sha256=content_sha256(a, cleaned.text), entities=joined.entities,
+                      relations=joined.relations, sentences=joined.sentences, where=a.where)
+
+
+def content_sha256(article: Article, text: str) -> str:
+    """What makes an article changed: its clean text and the metadata the graph keeps."""
+    meta = "\x1f".join(v or "" for v in (article.title, article.date, article.source, article.url))
+    return sha256(meta + "\x1e" + text)
 
 
 Reporter = Callable[[KgError], None]

@@ -44,8 +44,19 @@ def _seconds(name: str, default: float) -> float:
         raise StoreError(f"{name}={value!r} is not a number of seconds") from None
 
 
-def open_store(uri: str | None = None) -> GraphStore:
-    """Open the store named by `uri` (a Neo4j URI or a directory for the embedded engine)."""
+def repair_store(uri: str | None = None) -> list[str]:
+    """Make a damaged embedded store usable with what it still holds; returns what was done."""
+    uri = resolve_store_uri(uri)
+    if uri.startswith(NEO4J_SCHEMES):
+        raise StoreError(f"{uri}: kg repair is for the embedded store; Neo4j recovers its own files "
+                         "(neo4j-admin database check)")
+    from kg.store.falkor_store import FalkorStore
+    return FalkorStore.repair(Path(uri))
+
+
+def open_store(uri: str | None = None, create: bool = True) -> GraphStore:
+    """Open the store named by `uri` (a Neo4j URI or a directory for the embedded engine).
+    `create=False` refuses a directory that holds no embedded store instead of making one."""
     uri = resolve_store_uri(uri)
     if uri.startswith(NEO4J_SCHEMES):
         from kg.store.neo4j_store import Neo4jStore
@@ -53,4 +64,4 @@ def open_store(uri: str | None = None) -> GraphStore:
                           password=os.environ.get("NEO4J_PASSWORD"), lock_timeout=lock_timeout(),
                           read_timeout=read_timeout())
     from kg.store.falkor_store import FalkorStore
-    return FalkorStore(Path(uri), lock_timeout=lock_timeout(), read_timeout=read_timeout())
+    return FalkorStore(Path(uri), lock_timeout=lock_timeout(), read_timeout=read_timeout(), create=create)

@@ -89,6 +89,16 @@ def check_files(store: Path) -> None:
             raise StoreDamaged(store, f"{AOF_DIR}/{name}, its base data file, is empty")
 
 
+def check_writable(store: Path) -> None:
+    """The server writes its append-only file and socket here: say so plainly if it cannot."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=store, prefix=".kg-probe.")
+    except OSError as e:
+        raise StoreError(f"{store}: cannot use the store: {e.strerror or e} (the folder must be writable)") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
 def check_counts(store: Path, graph_writes: int) -> None:
     """Once loaded: the graph must hold every batch kg-store.json says was confirmed."""
     confirmed = confirmed_writes(store)
@@ -101,6 +111,8 @@ def startup_failure(log_tail: list[str]) -> str:
     """One line on why redis did not start, from the end of server.log."""
     for line in reversed(log_tail):
         text = re.sub(r"^\d+:[A-Z] [^#*.-]*[#*.-] ?", "", line).strip()
+        if "WARNING" in text:
+            continue
         if re.search(r"(?i)bad file format|unexpected end|short read|corrupt|can't|cannot|fail|error", text):
             return text
     return next((line.strip() for line in reversed(log_tail) if line.strip()), "no log")

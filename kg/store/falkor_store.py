@@ -143,6 +143,8 @@ class FalkorStore(GraphStore):
         except Timeout:
             raise StoreBusy(f"{self.path}: store is busy: {self._lock_holder()} holds its write lock "
                             f"(waited {self.lock_timeout:g} s)") from None
+        except OSError as e:
+            raise StoreError(f"{self.uri}: cannot take the write lock: {e.strerror or e} ({e.filename})") from None
         try:
             (self.path / "write.holder").write_text(f"{os.getpid()}\n")
             yield self
@@ -246,6 +248,7 @@ class FalkorStore(GraphStore):
             if not self._ping():
                 self._clear_stale(sock)
                 health.check_files(self.path)
+                health.check_writable(self.path)
                 self._start_server(sock)
         self._graph = Graph(self._client, GRAPH)
         if not self._client.exists(GRAPH):      # a read of a graph that does not exist is an error

@@ -42,7 +42,7 @@ def graph(store: GraphStore | str | None = None, **view_options) -> nx.MultiDiGr
     if unknown:
         raise TypeError(f"graph() got unexpected options {', '.join(unknown)}; one of {', '.join(VIEW_OPTIONS)}")
     if not isinstance(store, GraphStore):
-        with open_store(store) as opened:
+        with open_store(store, create=False) as opened:
             return graph(opened, **view_options)
     if view_options.get("limit") is None:
         chosen = any(view_options.get(k) for k in ("center", "query", "new"))

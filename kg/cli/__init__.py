@@ -1,0 +1,14 @@
+"""The `kg` command: thin click commands over the kg library.
+
+    common.py    the group, shared options, one-line problems, progress
+    writing.py   extract, load, repair, demo
+    reading.py   query, why, status, viz, export, report
+"""
+from kg.cli import reading, writing  # noqa: F401  (registers the commands)
+from kg.cli.common import cli
+
+__all__ = ["cli", "main"]
+
+
+def main():
+    cli()
