@@ -103,7 +103,7 @@ def bare_page(page: Path, path: Path) -> Path:
     data = json.loads(re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', text, re.S).group(1))
     nodes = [{k: n[k] for k in ("id", "label", "x", "y", "shape", "size", "group") if k in n}
              for n in data["nodes"] if not n.get("reserve")]
-    edges = [{k: e[k] for k in ("id", "from", "to", "label", "arrows") if k in e} for e in data["edges"]
+    edges = [{k: e[k] for k in ("id", "from", "to", "label", "arrows", "smooth") if k in e} for e in data["edges"]
              if not e.get("reserve")]
     options = {k: data["options"][k] for k in ("physics", "layout", "groups")}
     css, js = _vis_assets()

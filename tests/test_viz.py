@@ -302,3 +302,14 @@ def test_first_draw_times(open_page, tmp_path, capsys):
         assert opened.errors == [] and opened.requests == []
         with capsys.disabled():
             print(f"\nkg viz first draw, {n} nodes: {ms:.0f} ms")
+
+
+def test_the_page_assets_ship_with_the_package():
+    """Every file the page inlines (template, scripts, styles) matches kg.viz's package-data globs."""
+    import fnmatch
+    import tomllib
+    globs = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["kg.viz"]
+    assets = [p.name for p in (REPO / "kg" / "viz").iterdir() if p.is_file() and p.suffix != ".py"]
+    assert {"template.html", "page.js", "filters.js", "page.css"} <= set(assets)
+    assert [a for a in assets if not any(fnmatch.fnmatch(a, g) for g in globs)] == []
