@@ -156,9 +156,10 @@ def viz(output, open_, store_uri, **choice):
 def export(fmt, output, store_uri, **choice):
     """Write the whole graph, or part of it, for Gephi, Cytoscape or a script.
 
-    Without view options, every entity and fact in the store; with them, the
-    graph kg viz would draw.  Properties are typed; lists are joined with
-    " | ", an edge's evidence is JSON text.
+    Without --center, --query or --new, every entity and fact the filters
+    keep, with no limit; with them, the graph kg viz would draw.  In GraphML,
+    GEXF and CSV properties are typed, lists of names joined with " | ", an
+    edge's evidence JSON text; JSON keeps lists as they are.
 
     Example:
 
