@@ -8,11 +8,12 @@ Every load leaves one record (the `last` record that `kg status` reads stays as 
               new_entities: [JSON [label, key]], new_facts: [JSON [type, head label, head, tail label, tail]],
               rejected_rows, problems: [one line each: what was refused and why]})
 
-An entity or a fact is new when the graph did not hold it before the load: before each batch the
-loader asks which of the nodes and edges it is about to write exist (one read per label and per
-relation signature), and the batch's own transaction appends the others to the record.  So a fact
-an edited article takes back and asserts again is not new, and nothing is stamped on the graph's
-own nodes and edges.  (Stamping edges in the batch's transaction is not an option: FalkorDB does
+An entity or a fact is new when the graph did not hold it as its batch began: before each batch
+the loader asks which of the nodes and edges it is about to write exist (one read per label and
+per relation signature), and the batch's own transaction appends the others to the record.  So a
+fact an edited article takes back and asserts again in its batch is not new (one that an earlier
+batch of the same load took back and a later batch writes again is), and nothing is stamped on
+the graph's own nodes and edges.  (Stamping edges in the batch's transaction is not an option: FalkorDB does
 not reliably match, within one query, an edge that query created.)
 
 The loader calls three functions: begin() once, batch_statements() for each batch (their
