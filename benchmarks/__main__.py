@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ("extract_quality", "extract_speed", "big_article", "load_speed", "viz_build", "scale")
+BENCHMARKS = ("extract_quality", "extract_speed", "ner_speed", "big_article", "load_speed", "viz_build", "scale")
 
 
 def main() -> None:

@@ -3,7 +3,20 @@ a one-line message.  Messages name where the problem is: `path:record: problem`.
 
 
 class KgError(Exception):
-    """Base of every error kg reports to a user."""
+    """Base of every error kg reports to a user.
+
+    Errors cross process boundaries (a worker reports a failed article): pickling rebuilds one
+    from its message and attributes, whatever its subclass's constructor takes."""
+
+    def __reduce__(self):
+        return _rebuild, (type(self), str(self), dict(self.__dict__))
+
+
+def _rebuild(cls: type, message: str, state: dict) -> "KgError":
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 class SourceError(KgError):

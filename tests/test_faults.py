@@ -392,3 +392,20 @@ def test_control_characters_in_titles_do_not_reach_the_terminal(any_store, tmp_p
     out = io.StringIO()
     write_rows([{"title": "标题\x1b[31m红色\x07"}], "table", out)
     assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue() and "␛[31m红色␇" in out.getvalue()
+
+
+def test_every_error_survives_the_trip_from_a_worker_process():
+    """A worker reports a failed article by pickling its error: an error whose class cannot be
+    rebuilt from its pickle used to hang `kg extract -w 2` (the pool's result thread died)."""
+    import pickle
+    import kg.errors as errors
+    from kg.store.falkor_health import StoreDamaged
+    samples = [errors.ComponentError("a1", "persons", "NameError: x"), errors.SourceError("f.txt:3", "bad", True),
+               errors.LoadError("f.jsonl:2", "refused"), errors.StoreError("s: down"), errors.QueryTimeout("q"),
+               StoreDamaged(Path("/s"), "cut")]
+    assert {type(e) for e in samples} >= {c for c in vars(errors).values()
+                                          if isinstance(c, type) and issubclass(c, KgError) and c.__init__
+                                          is not KgError.__init__ and c is not KgError}
+    for error in samples:
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error) and back.__dict__ == error.__dict__

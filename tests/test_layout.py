@@ -14,7 +14,7 @@ STAGES = [
     {"model", "errors", "data", "names"},   # plain data and identity: no I/O beyond kg/data
     {"sources"}, {"clean"}, {"extraction"}, {"resolve"}, {"store"},
     {"api"},                                 # the conductor: sources -> ... -> store
-    {"query", "output"}, {"viz"}, {"cli"},
+    {"query", "output"}, {"viz"}, {"cli", "train"},  # kg.train: tools that rebuild kg/data files
 ]
 MAX_LINES = 400
 MODULES = sorted(p for p in KG.rglob("*.py") if "__pycache__" not in p.parts)

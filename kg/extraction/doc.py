@@ -46,6 +46,8 @@ class Doc:
     aliases: list[tuple[str, str]] = field(default_factory=list)   # (full form, alias)
     entities: list[Entity] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    model_spans: list = field(default_factory=list)    # the name recogniser's spans (nertagger.Span)
+    bylines: list[tuple[int, int]] = field(default_factory=list)   # sorted spans of bylines and credits
     _starts: tuple[list, list[int]] | None = field(default=None, repr=False, compare=False)
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:

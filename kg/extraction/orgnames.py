@@ -129,3 +129,52 @@ def name_like(doc: Doc, a: int, b: int, listed: bool = False) -> bool:
     return has_anchor(doc, a, b) and not all(t in tags for t in (name[:2], name[-2:]))
 
 
+
+
+def org_from_segment(doc: Doc, start: int, end: int, known: list) -> tuple[int, int] | None:
+    """The organisation a `机构 + 职务` chain segment [start, end) names, when no known mention
+    covers it: the segment itself once dates and descriptors in front are gone (9月28日,
+    合资公司, 旗下), when it reads as a name; else derive_org's shorter reading."""
+    text = doc.text
+    if text[start:start + 1] in "《“" and text[end - 1:end] in "》”" and end - start > 3:
+        start, end = start + 1, end - 1                   # 《药学进展》主编: a journal as employer
+    else:
+        start = _skip_descriptors(text, start, end)
+    if end - start < 2:
+        return None
+    if any(m.start <= start and m.end >= end for m in known):
+        return None                                       # already named
+    if any(start <= m.start and m.end <= end for m in known):
+        return None                                        # 英矽智能 in AI制药领军企业英矽智能
+    name = text[start:end]
+    if is_generic(name) or text.startswith(NOT_NAME_OPENINGS, start) or name in generic_places():
+        return None
+    idx = token_index(doc)
+    tokens = [t for t in doc.tokens[idx.at(start):idx.at(end - 1) + 1] if t.start < end and t.end > start]
+    proper = any(t.tag in ("x", "nz", "nt", "nrt", "j", "eng") and len(t.text) >= 2 for t in tokens)
+    suffix = next((s for s in org_suffixes_longest_first() if name.endswith(s)), None)
+    if suffix and org_suffixes()[suffix] == "unit" or name in CATEGORY_NOUNS:
+        return None                                        # 医疗器械注册处: a unit (H3), not an employer
+    if suffix and not (has_anchor(doc, start, end - len(suffix)) or proper_stem(doc, start, end - len(suffix))):
+        return None                                        # 跨国公司: a kind of company, not one
+    if (suffix or proper and end - start <= 12) and tokens and tokens[0].tag not in ("v", "r", "d", "p", "c"):
+        return start, end                                  # 上海市科协, 海正辉瑞: the segment is the name
+    return derive_org(doc, start, end)
+
+
+_DATE_AHEAD = re.compile(r"^(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:起|以来)?")
+DESCRIPTORS = data.word_list("org_descriptors")
+NOT_NAME_OPENINGS = data.word_list("not_name_openings")
+
+
+def _skip_descriptors(text: str, start: int, end: int) -> int:
+    changed = True
+    while changed and start < end:
+        changed = False
+        m = _DATE_AHEAD.match(text, start, end)
+        if m and m.end() > start:
+            start, changed = m.end(), True
+        d = next((d for d in DESCRIPTORS if text.startswith(d, start) and end - start - len(d) >= 2), None)
+        if d:
+            start, changed = start + len(d), True
+    return start

@@ -15,7 +15,7 @@ import re
 
 from kg import data
 from kg.extraction.doc import Doc, Token
-from kg.extraction.words import boundary_words, generic_terms, internal_words
+from kg.extraction.words import boundary_words, generic_terms, internal_words, titles
 from kg.model import EntityType, Mention
 
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
@@ -99,8 +99,8 @@ def trace_left(doc: Doc, start: int, max_len: int, floor: int = 0, verbs_ok: boo
         elif tok.tag == "x" and len(tok.text) > 1 and tok.text[0] in NEVER_FIRST:
             left = tok.start + 1                   # 如布|地奈德: the name starts after the glued 如
             break
-        elif not can_be_in_name(tok, verbs_ok):
-            break
+        elif not can_be_in_name(tok, verbs_ok) or tok.text in titles():
+            break                                  # …院士|复旦大学: a title ends the name before it
         left = tok.start
         i -= 1
     first = doc.tokens[idx.at(left)] if doc.tokens else None
@@ -169,8 +169,14 @@ def quoted_span(text: str, start: int, end: int, max_len: int = 40) -> tuple[int
 def add_mention(doc: Doc, start: int, end: int, etype: EntityType, rule: str,
                 ref: str | None = None) -> Mention | None:
     text = doc.text[start:end]
-    if not text.strip() or is_generic(text):
+    if not text.strip() or is_generic(text) or in_byline(doc, start, end):
         return None
     m = Mention(start, end, text, etype, rule=rule, sentence=doc.sentence_at(start), ref=ref)
     doc.mentions.append(m)
     return m
+
+
+def in_byline(doc: Doc, start: int, end: int) -> bool:
+    """Is [start, end) inside a byline, dateline or credit (doc.bylines, kg/data/bylines.txt)?"""
+    i = bisect.bisect_right(doc.bylines, (start, float("inf"))) - 1
+    return i >= 0 and doc.bylines[i][1] > start

@@ -3,10 +3,10 @@
 DEFAULT_PIPELINE names them in the order `kg extract` runs them."""
 from kg.extraction.components import (  # noqa: F401
     sentences, tokens, lexicon, persons, organizations, products, policies, events,
-    aliases, entities, relations,
+    aliases, entities, relations, names_model, bylines,
 )
 
 DEFAULT_PIPELINE = (
-    "sentences", "tokens", "lexicon", "persons", "products", "organizations",
-    "policies", "events", "aliases", "entities", "relations",
+    "sentences", "bylines", "tokens", "names_model", "lexicon", "persons", "model_persons", "products",
+    "organizations", "model_organizations", "policies", "events", "aliases", "entities", "relations",
 )

@@ -25,6 +25,7 @@ PARTS = data.word_list("event_parts")
 _GENERIC_START = data.word_list("event_generic_openings")
 _ORDINAL = re.compile(r"(?:\d{4}年?|第[一二三四五六七八九十百零\d]+届|首届|\d+届)")
 _SLOGAN = re.compile(r"[\u4e00-\u9fff]{2,8}·[\u4e00-\u9fff]{2,8}——$")
+_THEME = re.compile(r"“[^“”\n]{2,20}”$")
 _LATIN_EVENT = re.compile(r"\b(?:ASCO|ESMO|AACR|ASH|JPM|BIO|WAIC|CES|MWC|DIA|EHA|WCLC|SABCS)\s?(?:年会\s?)?(?:20\d{2})\b")
 
 
@@ -60,6 +61,11 @@ def _event_span(doc: Doc, s: int, e: int, ending: str, verbs_ok: bool) -> tuple[
     slogan = _SLOGAN.search(text, max(0, start - 20), start)
     if slogan:
         start = slogan.start()
+    theme = _THEME.search(text, max(0, start - 24), start)
+    if theme and start < s:                       # 世界人工智能大会“AI智变·未来健康”产业论坛: a theme inside
+        base = trace_left(doc, theme.start(), 30)
+        if base < theme.start() and _ends_with_suffix(text[base:theme.start()]):
+            start = base
     start = _strip_generic(text, start, s)
     e = _fold_part(text, start, e)
     name = text[start:e]

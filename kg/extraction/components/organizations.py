@@ -17,12 +17,12 @@ from kg import data
 from kg.extraction import apposition
 from kg.extraction.doc import Doc
 from kg.extraction.orgnames import (
-    COMPANY_ENDINGS, LIST_HEADS, derive_org, name_like, only_place, place_first, plain_stem,
+    CATEGORY_NOUNS, COMPANY_ENDINGS, LIST_HEADS, name_like, only_place, org_from_segment, place_first, plain_stem,
     proper_stem, word_brand,
 )
 from kg.extraction.pipeline import factory
 from kg.extraction.text import add_mention, has_anchor, is_generic, quoted_span, token_index, trace_left
-from kg.extraction.words import org_suffix_re, org_suffixes, titles
+from kg.extraction.words import generic_places, org_suffix_re, org_suffixes, titles
 from kg.model import EntityType, Mention
 
 ORG = EntityType.ORGANIZATION
@@ -42,7 +42,7 @@ def find_suffixed(doc: Doc) -> list[tuple[int, int, str]]:
             continue
         kind = org_suffixes()[m.group(0)]
         quoted = quoted_span(doc.text, s, e)
-        if quoted and kind != "unit":               # “上海市生物治疗早期人体试验与评价平台”
+        if quoted and kind == "org":                # “上海市生物治疗早期人体试验与评价平台”
             out.append((quoted[0], e, kind))
             continue
         start = _trace(doc, s, e, kind)
@@ -94,7 +94,7 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     name = doc.text[start:e]
     if name.endswith("子基金") and not proper_stem(doc, start, e - 3):
         return None                                 # 投决生物医药子基金: sub-funds without a name
-    if kind == "industry" and _phrase_continues(doc, e):
+    if kind == "industry" and (_phrase_continues(doc, e) or doc.text.startswith(("类似", "制品", "技术"), e)):
         return None                                 # 国家科技重大专项: the ending starts a longer phrase
     if start >= s and len(name) <= e - s or e - s == 1 and len(name) < 3:
         return None                                 # 进院: one character of ending needs a longer name
@@ -103,9 +103,15 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     if is_generic(doc.text[start:s]) or doc.text.startswith(_GENERIC_OPENINGS, start):
         return None                                 # AI制药, 高水平研究型大学
     if kind == "unit" or _named(doc, start, s, e, kind) or glossed or tags.get(name) in ("nt", "nz") \
-            or _founded(doc, start):
-        return start
+            or _founded(doc, start) or model_agrees(doc, start, e) and has_anchor(doc, start, s):
+        return start                                # 冀东水泥: a place and an industry, named by the model
     return None
+
+
+def model_agrees(doc: Doc, start: int, end: int, least: float = 0.5) -> bool:
+    """Does the name recogniser also read [start, end) as one organisation's name?"""
+    return any(s.label == "ORG" and s.start == start and s.end == end and s.score >= least
+               for s in doc.model_spans)
 
 
 _FOUNDING = re.compile(r"(?:发起设立|联合设立|共同设立|合资成立|合资设立|出资设立|设立|成立|组建|创立)(?:了)?$")
@@ -156,6 +162,10 @@ def _list_items(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
     items, a, pos = [], start, start
     while pos < end:
         joiner = next((j for j in _JOINERS if text.startswith(j, pos)), None)
+        if joiner and joiner != "、":               # 方正和生: a 和 inside a short name is no joiner
+            nxt = text.find("、", pos + len(joiner), end)
+            if pos - a < 2 or (nxt if nxt >= 0 else end) - (pos + len(joiner)) < 2:
+                joiner = None
         if joiner and (joiner == "、" or pos > a):
             items.append((a, pos))
             pos += len(joiner)
@@ -221,7 +231,7 @@ def _mark_units(doc: Doc, found: list[tuple[int, int, str]], orgs: list[Mention]
     out = []
     for a, b, rule in found:
         inner = [e for e in starts.get(a, []) if e < b]
-        if rule != "unit" and inner and _UNIT_ENDING.search(doc.text[a:b]) \
+        if rule != "unit" and inner and _UNIT_ENDING.search(doc.text[a:b]) and not doc.text.endswith("公司", a, b) \
                 and not has_anchor(doc, max(inner), b):
             rule = "unit"
         out.append((a, b, rule))
@@ -230,6 +240,48 @@ def _mark_units(doc: Doc, found: list[tuple[int, int, str]], orgs: list[Mention]
 
 def _overlaps(a: int, b: int, mentions: list[Mention]) -> bool:
     return any(m.start < b and a < m.end for m in mentions)
+
+
+_LIST = re.compile(r"[^、，,。；;：:\s（）()“”]{2,16}(?:、[^、，,。；;：:\s（）()“”]{2,16}){2,}")
+_LIST_TAIL = re.compile(r"(?:(?:等|等等)(?:[\u4e00-\u9fff]{0,4}(?:机构|企业|公司|单位|基金|股东|投资方|投资人|医院|高校))?"
+                        r"|(?:联合|共同)?(?:主办|承办|协办|发起|参与|出资|投资|领投|跟投|参投))$")
+
+
+def expand_lists(doc: Doc, known: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """In a 、-list of three or more items where most items are organisations already
+    (东方富海、正心谷创新资本、海通资本、方正和生 …), the other name-shaped items are too."""
+    out = []
+    spans = set(known)
+    for m in _LIST.finditer(doc.text):
+        items = _split_items(doc.text, m.start(), m.end())
+        a, b = items[0]                                 # the first item starts after 包括, 由 …
+        items[0] = (max(a, trace_left(doc, b, 12, floor=a)), b)
+        hits = sum(1 for it in items if it in spans)
+        if hits < 2 or hits * 2 < len(items):
+            continue
+        for a, b in items:
+            person = next((p for p in doc.mentions if (p.start, p.end) == (a, b) and p.rule == "model"
+                           and p.type == EntityType.PERSON), None)
+            if person is not None:                      # 艾力斯 among companies: the model's person was one
+                doc.mentions.remove(person)
+            if (a, b) in spans or any(x < b and a < y for x, y in known):
+                continue
+            name = doc.text[a:b]
+            if 2 <= b - a <= 12 and not is_generic(name) and name not in generic_places() \
+                    and name not in CATEGORY_NOUNS and not re.search(r"[的了是在和与及]", name) \
+                    and doc.tokens[token_index(doc).at(a)].tag not in ("v", "d", "p", "c", "r", "m"):
+                out.append((a, b))
+    return out
+
+
+def _split_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    items, a = [], start
+    for part in text[start:end].split("、"):
+        b = a + len(part)
+        tail = _LIST_TAIL.search(text, a, b)
+        items.append((a, tail.start() if tail and tail.start() - a >= 2 else b))
+        a = b + 1
+    return items
 
 
 @factory("organizations", requires=("tokens", "sentences", "mentions"), assigns=("mentions",))
@@ -249,11 +301,8 @@ def make_organizations(vocab):
             for link in apposition.chain(doc, p, 0):
                 if link.kind != "work":
                     continue                   # 诺贝尔奖得主, 院士: an honour names no employer
-                a, b = link.org_start, link.org_end
-                if b - a < 2 or any(x[0] >= a and x[1] <= b for x in found) \
-                        or apposition.org_in_segment(doc, a, b, orgs):
-                    continue
-                span = derive_org(doc, a, b)
+                span = org_from_segment(doc, link.org_start, link.org_end, orgs + [
+                    Mention(a, b, doc.text[a:b], ORG) for a, b, _ in found])
                 if span and not _overlaps(*span, persons):
                     found.append((*span, "apposition"))
         found += [(a, b, "list") for a, b in find_listed(doc) if not _overlaps(a, b, persons)]
@@ -261,6 +310,8 @@ def make_organizations(vocab):
             doc, orgs + [Mention(a, b, doc.text[a:b], ORG) for a, b, _ in found])]
         products = [m for m in doc.mentions if m.type == EntityType.PRODUCT]
         found += [(a, b, "owner") for a, b in find_owners(doc, products) if not _overlaps(a, b, persons)]
+        known = [(m.start, m.end) for m in orgs] + [(a, b) for a, b, _ in found]
+        found += [(a, b, "list") for a, b in expand_lists(doc, known) if not _overlaps(a, b, persons)]
         found = _mark_units(doc, found, orgs)
         for a, b, rule in found:
             if not is_generic(doc.text[a:b]):

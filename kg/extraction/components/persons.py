@@ -101,16 +101,27 @@ def plausible(name: str, tags: Mapping[str, str], strict: bool = True) -> bool:
 _UNIT_BEFORE_NAME = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:处|司|科|部|办公室)(?=[\u4e00-\u9fff])")
 
 
-def find_titled(text: str, tags: Mapping[str, str], words: frozenset[int] = frozenset()) -> list[tuple[int, int, str]]:
-    """Names right after a title, or after an internal unit (药品监管处唐孝波)."""
+def find_titled(text: str, tags: Mapping[str, str], words: frozenset[int] = frozenset(),
+                boundaries: frozenset[int] | None = None) -> list[tuple[int, int, str]]:
+    """Names right after a title, or after an internal unit (药品监管处唐孝波); a unit must end
+    a word of its own (`boundaries`: where jieba's words start), not begin one (司母戊)."""
     out = []
     for m in [*title_re().finditer(text), *_UNIT_BEFORE_NAME.finditer(text)]:
         if m.group(0) in ("处", "司", "科", "部") and text[m.start():m.start() + 2] in tags:
             continue                                # 部门, 科学, 处理: the unit is half of a word
+        if m.group(0) in ("处", "司", "科", "部", "办公室") and (
+                boundaries is not None and m.end() not in boundaries
+                or text[m.start() - 1:m.end()] in ("公司", "总部", "全部", "内部", "外部", "本部", "总司")):
+            continue
         start = m.end()
         if start < len(text) and text[start] == " ":
             start += 1
         end = name_at(text, start, words) if start < len(text) else None
+        foreign = _transliterated_run(text, start)
+        if foreign and (end is None or foreign > end):     # 首席执行官杰夫马萨: no surname, a foreign name
+            if m.group(0) not in ("处", "司", "科", "部", "办公室"):
+                out.append((start, foreign, m.group(0)))
+            continue
         if end and m.group(0) in ("处", "司", "科", "部", "办公室") and not (
                 end >= len(text) or text.startswith(follow_words(), end) or not CJK_RE.match(text[end])
                 or end in words):
@@ -119,6 +130,20 @@ def find_titled(text: str, tags: Mapping[str, str], words: frozenset[int] = froz
         if end and not text.startswith(tuple(titles()), start) and plausible(text[start:end], tags, strict=unit):
             out.append((start, end, m.group(0)))
     return out
+
+
+def _transliterated_run(text: str, start: int) -> int | None:
+    """End of a run of 3 to 8 characters that transliterations use, starting at `start` and
+    ending where a name can end (迈克尔莱维特出席, 盖瑞格达特、…)."""
+    chars = translit_chars()
+    end = start
+    while end < len(text) and end - start < 8 and text[end] in chars:
+        end += 1
+    while end - start >= 3:
+        if _is_boundary(text, end):
+            return end
+        end -= 1
+    return None
 
 
 def find_post_titled(text: str, tags: Mapping[str, str]) -> list[tuple[int, int]]:
@@ -215,7 +240,8 @@ def make_persons(vocab):
     def persons(doc: Doc) -> Doc:
         text, tags = doc.text, doc.vocab.tags
         words = word_starts(doc)
-        spans = [(a, b, "title") for a, b, _ in find_titled(text, tags, words)]
+        boundaries = frozenset(t.start for t in doc.tokens)
+        spans = [(a, b, "title") for a, b, _ in find_titled(text, tags, words, boundaries)]
         spans += [(a, b, "post-title") for a, b in find_post_titled(text, tags)]
         spans += [(a, b, "speaker") for a, b in find_speakers(text, tags, words)]
         spans += [(a, b, "foreign") for a, b in find_foreign(text)]

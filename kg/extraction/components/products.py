@@ -15,6 +15,7 @@ from kg import data
 from kg.extraction.doc import Doc
 from kg.extraction.pipeline import factory
 from kg.extraction.text import add_mention, has_anchor, is_generic, token_index, trace_left
+from kg.extraction.words import generic_places
 from kg.model import EntityType
 
 PRODUCT = EntityType.PRODUCT
@@ -68,8 +69,8 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
         name = doc.text[start:e]
         if len(name) <= len(m.group(0)):
             continue                                  # 铂, 注射液: an ending alone names nothing
-        if kind == "device" and not has_anchor(doc, start, s):
-            continue
+        if kind == "device" and not has_anchor(doc, start, s, national=False):
+            continue                                  # 中国手术机器人, 腔镜手术机器人: a kind, not a brand
         if kind == "dosage" and s not in drugs and not (
                 re.search(r"[\u4e00-\u9fff]{2}", doc.text[start:s]) and has_anchor(doc, start, s)
                 and (len(m.group(0)) > 1 or _drug_like(doc, start, s))):
@@ -133,6 +134,71 @@ def _drug_like(doc: Doc, start: int, end: int) -> bool:
     return last.tag == "x" and len(last.text) >= 2
 
 
+# Development codes of drugs and devices: SSGJ-707, HRS-9821, AK105, IBI308, BGB-3111 (three digits or
+# more: targets and genes have fewer: PD-1, CD20, HER2, GLP-1), not stock codes (600276.SH).
+_CODE = re.compile(r"(?<![A-Za-z0-9.\-])[A-Z]{2,6}-?\d{3,5}[A-Z]?(?:-\d{1,3}[A-Z]?)?(?![A-Za-z0-9]|\.[A-Z]{2}\b|%)")
+# Brand + model number in product news: 小米15 Pro, 风神E70, 启辰D60EV, 骁龙8至尊版, Med-Go-32B.
+_MODEL_NUMBER = re.compile(r"([\u4e00-\u9fff]{2,4})([A-Z]{0,3}\d{1,4}[A-Z]{0,3})((?: (?:Pro|Ultra|Max|Plus|Mini|Lite|SE))*)"
+                           r"(?![\dA-Za-z])")
+# A brand right before its generic name in brackets, its ® lost in copying (达伯华 ?(利妥昔单抗…)).
+_BRAND_BEFORE_GENERIC = re.compile(r"([\u4e00-\u9fff]{2,4}|[A-Za-z][A-Za-z0-9\-]{1,15})\s?[®™?？]?\s?[（(]([^（）()]{2,40})[）)]")
+_PRODUCT_NEWS = re.compile(r"推出|发布|上市|搭载|手机|汽车|车型|机型|芯片|平台|系列|型号|产品|新机|旗舰|版本")
+_GENERIC_DRUG = re.compile(r"单抗|替尼|注射液|生物类似药|胶囊|片|疫苗|抗体|类似药")
+
+
+def find_codes_and_models(doc: Doc) -> list[tuple[int, int]]:
+    """Development codes, brand + model number names, and brands glossed by a generic drug name."""
+    out = [m.span() for m in _CODE.finditer(doc.text) if not is_generic(m.group(0))]
+    idx = token_index(doc)
+    for m in _MODEL_NUMBER.finditer(doc.text):
+        number = m.start(2)
+        brand_tok = doc.tokens[idx.at(number - 1)] if number else None
+        if brand_tok is None or brand_tok.end != number or len(brand_tok.text) < 2 \
+                or brand_tok.tag not in ("x", "nz", "eng", "j") \
+                or re.match(r"[\d.,]*(?:\.\d|年|月|日|号|个|家|款|项|名|位|人|亿|万|%|天|周|岁|届|次|期|倍)", doc.text[number:]):
+            continue                                  # 启辰D60EV, 风神E70; not 生物获得19.7亿
+        if brand_tok.text in generic_places() or is_generic(brand_tok.text):
+            continue
+        out.append((brand_tok.start, m.end()))
+    for m in _BRAND_BEFORE_GENERIC.finditer(doc.text):
+        a, b = _brand_start(doc, m.start(1), m.end(1)), m.end(1)
+        if a is not None and _GENERIC_DRUG.search(m.group(2)) and not is_generic(doc.text[a:b]) \
+                and doc.vocab.tags.get(doc.text[a:b]) in (None, "nz", "nr", "x", "eng"):
+            out.append((a, b))
+    return out
+
+
+def _brand_start(doc: Doc, start: int, end: int) -> int | None:
+    """The longest tail of [start, end) that starts on a word boundary and not with a function
+    word (药物|达伯华 -> 达伯华, 及|苏立信 -> 苏立信)."""
+    idx = token_index(doc)
+    for a in range(start, end - 1):
+        tok = doc.tokens[idx.at(a)]
+        if a == tok.start and tok.tag not in ("c", "p", "u", "uj", "d", "r", "v", "m", "q", "f") \
+                and doc.text[a] not in "及和与继或等的":
+            return a
+    return None
+
+
+# CamelCase brands (ChatGPT, ChatGPT-4, DeepSeek) in a sentence about a product being made or used.
+_CAMEL = re.compile(r"(?<![A-Za-z0-9])[A-Z][a-z]+(?:[A-Z]{2,}|[A-Z][a-z]+)+(?:-\d+(?:\.\d+)?[A-Za-z]?)?(?![A-Za-z0-9])")
+_MADE = re.compile(r"推出|发布|上线|开源|研发|开发|模型|产品|版本|应用|搭载|接入|聊天机器人")
+# A Chinese name quoted after a product word: 聊天机器人——“文心一言”, 产品“安诊儿”.
+_QUOTED_AFTER = re.compile(r"(?:产品|药物|新药|疗法|器械|设备|系统|平台|软件|模型|大模型|机器人|应用|APP|App)"
+                           r"[—\-：:\s]{0,3}[“\"]([\u4e00-\u9fffA-Za-z0-9·\-]{2,12})[”\"]")
+
+
+def find_brands(doc: Doc) -> list[tuple[int, int]]:
+    out = []
+    for m in _CAMEL.finditer(doc.text):
+        i = doc.sentence_at(m.start())
+        if i >= 0 and _MADE.search(doc.sentences[i].text) and not is_generic(m.group(0)) \
+                and not doc.text.startswith(("公司", "团队", "集团"), m.end()):
+            out.append(m.span())
+    out += [m.span(1) for m in _QUOTED_AFTER.finditer(doc.text) if not is_generic(m.group(1))]
+    return out
+
+
 def find_in_context(doc: Doc) -> list[tuple[int, int]]:
     out = []
     for n, pat in enumerate(_CONTEXTS):
@@ -180,7 +246,11 @@ def make_products(vocab):
     ending_re()
 
     def products(doc: Doc) -> Doc:
-        for a, b in sorted(set(find_by_ending(doc) + find_in_context(doc) + find_branded(doc))):
+        found = find_by_ending(doc) + find_in_context(doc) + find_branded(doc) + find_codes_and_models(doc) \
+            + find_brands(doc)
+        for a, b in sorted(set(found)):
+            for p in [p for p in doc.mentions if (p.start, p.end) == (a, b) and p.rule == "model"]:
+                doc.mentions.remove(p)                 # 达伯华: the model's person is a brand
             add_mention(doc, a, b, PRODUCT, "product")
         return doc
     return products

@@ -18,10 +18,13 @@ from kg.extraction.relations.business import approved, develops
 from kg.extraction.relations.context import Context
 from kg.extraction.relations.organizations import invests_in, issues, organizes, partners_with
 from kg.extraction.relations.people import spoke_at, works_for
+from kg.extraction.relations.financing import invests
+from kg.extraction.relations.making import makers
+from kg.extraction.relations.posts import posts
 from kg.model import Relation, fact_key, schema_allows
 
 
-RULES = (works_for, spoke_at, develops, approved, partners_with, invests_in, organizes, issues)
+RULES = (works_for, posts, spoke_at, develops, makers, approved, partners_with, invests_in, invests, organizes, issues)
 
 
 def find_relations(doc: Doc) -> list[Relation]:

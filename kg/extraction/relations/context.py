@@ -12,6 +12,7 @@ from kg.model import Attrs, Entity, EntityType, Relation, RelationType
 
 ORG, PER, PRO, POL, EVT = (EntityType.ORGANIZATION, EntityType.PERSON, EntityType.PRODUCT,
                            EntityType.POLICY, EntityType.EVENT)
+_NOT_COMPANY = data.word_list("non_company_endings")
 
 
 @cache
@@ -78,6 +79,39 @@ class Context:
 
     def sentence_text(self, i: int) -> str:
         return self.doc.sentences[i].text
+
+    def inside_mention(self, sentence: int, start: int, end: int) -> bool:
+        """Is [start, end) part of a mention's name (华金投资 is no 投资 verb)?"""
+        return any(m.start <= start and end <= m.end for m in self.by_sentence.get(sentence, []))
+
+    def main_event(self) -> EntityMention | None:
+        """The event the article is about: the most mentioned one, the earliest on a tie."""
+        events = [m for m in self.mentions if m.type == EntityType.EVENT]
+        if not events:
+            return None
+        counts: dict[str, int] = {}
+        for e in events:
+            counts[e.name] = counts.get(e.name, 0) + 1
+        best = max(counts, key=lambda n: (counts[n], -min(e.start for e in events if e.name == n)))
+        return next(e for e in events if e.name == best)
+
+    def event_meant(self, pos: int, sentence: str) -> EntityMention | None:
+        """The event a generic word (峰会, 论坛, 大会 …) opening a sentence at `pos` refers to: the
+        latest event of that kind named before it, else the first named after it."""
+        kind = next((k for k in data.word_list("generic_event_words") if k in sentence[:12]), None)
+        if kind is None:
+            return None
+        events = [m for m in self.mentions if m.type == EntityType.EVENT and m.name.endswith(kind)]
+        before = [e for e in events if e.end <= pos]
+        return before[-1] if before else (events[0] if events else None)
+
+    def company_before(self, pos: int) -> EntityMention | None:
+        """The company a text speaks of when it says 公司/该公司 at `pos`: the nearest
+        organisation before it that is not a public body, school, hospital or exchange."""
+        for m in reversed(self.mentions):
+            if m.type == EntityType.ORGANIZATION and m.end <= pos and not m.name.endswith(_NOT_COMPANY):
+                return m
+        return None
 
     def of(self, sentence: int, etype: EntityType) -> list[EntityMention]:
         return [m for m in self.by_sentence.get(sentence, []) if m.type == etype]

@@ -79,6 +79,8 @@ def invests_in(ctx: Context) -> list[Relation]:
         out += _round_led(ctx, i, attrs)
         for m in trigger_re("INVESTS_IN", "verb").finditer(s.text):
             vpos, vend = s.start + m.start(), s.start + m.end()
+            if ctx.inside_mention(i, vpos, vend):
+                continue
             if re.match(r"(?:总监|经理|人|机构|方|者|执行|基金|公司|平台|合伙人|领域|规模|效率|热情)", s.text[m.end():]):
                 continue                      # 投资总监, 投资机构: a noun, not the verb
             investors = group_before(ctx, vpos, i, max_gap=12)
@@ -151,24 +153,64 @@ def _founded_here(ctx: Context, o: EntityMention, vend: int) -> bool:
 
 # --- ORGANIZES, ISSUES -----------------------------------------------------
 
+_GENERIC_EVENT = re.compile(r"^(?:[^，。；]{0,6}?)(?:本次|此次|本届|该|这次|今年的|大会|论坛|峰会|会议|活动|博览会|展会|赛事|大赛|比赛|仪式)")
+_ROLE_LIST = re.compile(r"(?:主办|承办|协办|支持|联合主办|共同主办)(?:单位|方)[:：]")
+
+
 def organizes(ctx: Context) -> list[Relation]:
+    """由A、B共同主办，C承办 / 主办单位：A、B；承办单位：C / A举办E: every organiser of the event the
+    sentence is about (named there, else the article's main event when the sentence opens with
+    本次/大会/论坛 …)."""
     out = []
-    for i, vpos, _, events in trigger_hits(ctx, "ORGANIZES", "verb", EVT):
-        orgs = group_before(ctx, vpos, i, max_gap=6)
-        if not orgs and ctx.text(vpos - 1, vpos) != "由":
-            by = [o for o in ctx.of(i, ORG) if o.end <= vpos and "由" in ctx.text(o.start - 2, o.start)]
-            orgs = by[-1:]
-        ev = [e for e in events if e.start >= vpos] or events
-        out += [make_rel(o, RelationType.ORGANIZES, ev[0], ctx, i, "organize") for o in orgs]
+    main = ctx.main_event()
+    for i, s in enumerate(ctx.doc.sentences):
+        events = ctx.of(i, EVT)
+        for m in trigger_re("ORGANIZES", "verb").finditer(s.text):
+            vpos, vend = s.start + m.start(), s.start + m.end()
+            if ctx.inside_mention(i, vpos, vend):
+                continue
+            role = _ROLE_LIST.match(s.text, m.start())
+            if role:                                      # 主办单位：A、B
+                orgs = group_after(ctx, s.start + role.end(), i, max_gap=2)
+            else:
+                orgs = group_before(ctx, vpos, i, max_gap=6)
+                if orgs and ctx.text(orgs[0].start - 1, orgs[0].start) == "在":
+                    orgs = []                             # 在广州国际医药港举办: a venue, not an organiser
+                by = s.text.rfind("由", 0, m.start())
+                if not orgs and by >= 0 and not re.search(r"[，。；]", s.text[by:m.start()]):
+                    orgs = group_after(ctx, s.start + by + 1, i, max_gap=2)
+            target = next((e for e in events if e.start >= vend and e.start - vend <= 12), None) \
+                or next((e for e in reversed(events) if e.end <= vpos), None) or (events[0] if events else None)
+            if target is None and (_GENERIC_EVENT.match(s.text) or role):
+                target = ctx.event_meant(s.start, s.text) or main
+            if target is not None:
+                out += [make_rel(o, RelationType.ORGANIZES, target, ctx, i, "organize") for o in orgs]
     return out
 
 
 def issues(ctx: Context) -> list[Relation]:
+    """A、B 联合印发《P》; 《P》由A发布; A B 关于印发《P》的通知: every issuer named with the act."""
     out = []
-    for i, vpos, vend, policies in trigger_hits(ctx, "ISSUES", "verb", POL):
-        issuers = [o for o in ctx.of(i, ORG) if o.end <= vpos and vpos - o.end <= 12]
-        after = [p for p in policies if p.start >= vend and p.start - vend <= 12]
-        if issuers and after:
-            when = find_date(ctx.sentence_text(i), ctx.doc.article.date)
-            out.append(make_rel(issuers[-1], RelationType.ISSUES, after[0], ctx, i, "issue", Attrs(date=when)))
+    for i, s in enumerate(ctx.doc.sentences):
+        policies = ctx.of(i, POL)
+        if not policies:
+            continue
+        when = find_date(s.text, ctx.doc.article.date)
+        for m in trigger_re("ISSUES", "verb").finditer(s.text):
+            vpos, vend = s.start + m.start(), s.start + m.end()
+            if ctx.inside_mention(i, vpos, vend):
+                continue
+            after = [p for p in policies if vend <= p.start <= vend + 12]
+            before = [p for p in policies if p.end <= vpos and vpos - p.end <= 12]
+            if after:
+                issuers = group_before(ctx, vpos, i, max_gap=14)
+                if not issuers and re.search(r"关于$", ctx.text(max(s.start, vpos - 2), vpos)):
+                    issuers = [o for o in ctx.of(i, ORG) if o.end <= vpos]      # A B C 关于印发《P》的通知
+                target = after[0]
+            elif before and "由" in ctx.text(before[-1].end, vpos):
+                by = s.text.rfind("由", 0, m.start())
+                issuers, target = group_after(ctx, s.start + by + 1, i, max_gap=2), before[-1]
+            else:
+                continue
+            out += [make_rel(o, RelationType.ISSUES, target, ctx, i, "issue", Attrs(date=when)) for o in issuers]
     return out

@@ -19,7 +19,7 @@ def works_for(ctx: Context) -> list[Relation]:
         sent = doc.sentences[p.sentence] if p.sentence >= 0 else None
         floor = sent.start if sent else 0
         mention = Mention(p.start, p.end, ctx.text(p.start, p.end), PER)
-        for link in apposition.chain(doc, mention, floor):
+        for link in reversed(apposition.chain(doc, mention, floor)):    # in reading order
             if link.kind != "work":
                 continue
             orgs = [m for m in ctx.of(p.sentence, ORG) if m.start >= link.org_start and m.end <= link.org_end]

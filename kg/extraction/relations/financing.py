@@ -1,0 +1,179 @@
+"""INVESTS_IN: financing rounds, stakes, capital and acquisitions, as news writers word them.
+
+A financing round has a raiser and investors, often in separate clauses or sentences:
+    迈威生物宣布完成19.7亿元A轮融资，本次融资由拾玉资本领投，其他投资者包括东方富海、…
+    科济开曼的C轮融资由正心谷资本领投，礼来亚洲基金、拾玉资本、夏焱资本等参与其中。
+The raiser is the subject of 完成/获得/宣布 … 融资, or the owner in X的…轮融资 / 在X的…融资中;
+the round stays open for the rest of the paragraph (本轮/本次/该轮融资) until another raiser.
+Investors are the group before 领投/跟投/参投/参与, the group after 由 … 领投, or the list
+after 投资方包括/投资者包括 ….
+
+Outside rounds (kg/data/word_lists.tsv `invest_verbs`, `stake_patterns`):
+    A 投资/注资/入股/增持/收购 B;  B 获得 A (的)(战略)投资;  A 持有 B …% 股份;
+    A 是 B 的(第一大|控股)股东;  B 由 A 出资/持股 …%;  A 和 B 的合资公司 C (both invest in C,
+    and partner: H8).
+Amounts and dates come from the sentence (relations/attributes.py).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from kg import data
+from kg.extraction.relations.attributes import find_amount, find_date
+from kg.extraction.relations.context import (
+    ORG, PER, Context, EntityMention, group_after, group_before, make_rel, pairs,
+)
+from kg.model import Attrs, Relation, RelationType
+
+INVESTS_IN = RelationType.INVESTS_IN
+
+
+@cache
+def _words(name: str) -> re.Pattern:
+    return data.alternation_re(data.word_list(name))
+
+
+_ROUND = re.compile(r"(?:(?:Pre-|pre-)?[A-F]\+{0,2}|天使|种子|战略|Pre-IPO|新一|首|新|第[一二三四五六七八九十]+)轮"
+                    r"(?:[^，。；]{0,10}?)融资|(?:战略|股权|天使|种子)融资|融资|定向增发|定增")
+_RAISE = re.compile(r"^[^，。；]{0,12}?(?:宣布|正式|顺利|成功|近日|日前|已)?(?:完成|获得|获|斩获|拿下|迎来|落定|启动)")
+
+
+@dataclass
+class Round:
+    raiser: EntityMention
+    paragraph: int
+
+
+def invests(ctx: Context) -> list[Relation]:
+    out: list[Relation] = []
+    current: Round | None = None
+    for i, s in enumerate(ctx.doc.sentences):
+        if current is not None and ctx.paragraph[i] != current.paragraph:
+            current = None
+        raiser = _raiser(ctx, i)
+        if raiser is not None:
+            current = Round(raiser, ctx.paragraph[i])
+        attrs = _attrs(ctx, i)
+        if current is not None:
+            out += _round_investors(ctx, i, current.raiser, attrs)
+        out += _stakes(ctx, i, attrs) + _joint_ventures(ctx, i, attrs)
+    return out
+
+
+def _attrs(ctx: Context, i: int) -> Attrs:
+    s = ctx.doc.sentences[i]
+    attrs = Attrs(date=find_date(s.text, ctx.doc.article.date))
+    amount = find_amount(s.text)
+    if amount:
+        attrs.amount, attrs.currency, attrs.amount_text = amount
+    return attrs
+
+
+def _raiser(ctx: Context, i: int) -> EntityMention | None:
+    """The organisation that raises the round sentence i speaks of, if it names one."""
+    s = ctx.doc.sentences[i]
+    for m in _ROUND.finditer(s.text):
+        pos = s.start + m.start()
+        orgs = [o for o in ctx.of(i, ORG) if o.end <= pos]
+        for o in reversed(orgs):                          # 迈威生物宣布完成…A轮融资
+            between = ctx.text(o.end, pos)
+            if _RAISE.match(between) and not re.search(r"[，。；]", between):
+                return o
+        for o in reversed(orgs):                          # 科济开曼的C轮融资, 在博睿康D轮融资中
+            between = ctx.text(o.end, pos)
+            if pos - o.end <= 12 and not re.search(r"[，。；]", between) and (
+                    between.startswith("的") or ctx.text(o.start - 1, o.start) == "在"):
+                return o
+    return None
+
+
+def _round_investors(ctx: Context, i: int, raiser: EntityMention, attrs: Attrs) -> list[Relation]:
+    s = ctx.doc.sentences[i]
+    investors: list[EntityMention] = []
+    for m in _words("lead_verbs").finditer(s.text):       # 领投, 跟投, 参投, 参与, 追加投资
+        pos = s.start + m.start()
+        if ctx.inside_mention(i, pos, s.start + m.end()):
+            continue
+        group = group_before(ctx, pos, i, ORG, max_gap=6)
+        if not group:
+            by = [o for o in ctx.of(i, ORG) if o.end <= pos and re.search(r"由$|由[^，。；]{0,4}$",
+                                                                          ctx.text(max(s.start, o.start - 6), o.start))]
+            if by:
+                group = group_after(ctx, by[0].start, i, ORG, max_gap=0)
+        investors += group
+    for m in _words("investor_lists").finditer(s.text):   # 投资方包括 A、B、C
+        investors += group_after(ctx, s.start + m.end(), i, ORG, max_gap=4)
+    by_only = re.search(r"由([^，。；]{2,30}?)(?:独家|联合|共同)?投资", s.text)
+    if by_only:
+        investors += [o for o in ctx.of(i, ORG) if s.start + by_only.start(1) <= o.start < s.start + by_only.end(1)]
+    seen, out = set(), []
+    for inv in investors:
+        if inv.name != raiser.name and inv.name not in seen:
+            seen.add(inv.name)
+            out.append(make_rel(inv, INVESTS_IN, raiser, ctx, i, "round", attrs))
+    return out
+
+
+def _stakes(ctx: Context, i: int, attrs: Attrs) -> list[Relation]:
+    """A 投资/注资/入股/增持/收购 B; B 获得 A 投资; A 持有 B 股份; A 是 B 股东; B 由 A 出资/持股."""
+    s = ctx.doc.sentences[i]
+    out = []
+    actors = ctx.of(i, ORG) + ctx.of(i, PER)
+    if len(actors) < 2:
+        return out
+    for m in _words("invest_verbs").finditer(s.text):
+        vpos, vend = s.start + m.start(), s.start + m.end()
+        if ctx.inside_mention(i, vpos, vend):
+            continue
+        if re.match(r"(?:总监|经理|人|机构|方|者|基金|公司|平台|合伙人|领域|规模|效率|热情|价值|逻辑|策略|项目)",
+                    s.text[m.end():]):
+            continue                                      # 投资总监, 投资机构: a noun, not the verb
+        investors = group_before(ctx, vpos, i, ORG, max_gap=10) or group_before(ctx, vpos, i, PER, max_gap=4)
+        targets = [t for t in group_after(ctx, vend, i, ORG, max_gap=4)
+                   if not re.search(r"[，,。；;：:]", ctx.text(vend, t.start))]
+        out += [make_rel(a, INVESTS_IN, t, ctx, i, "invest", attrs) for a in investors for t in targets
+                if a.name != t.name]
+    for m in _words("got_investment").finditer(s.text):   # B 获得 A (的)(战略)投资
+        vpos = s.start + m.start()
+        target = group_before(ctx, vpos, i, ORG, max_gap=8)
+        rest = s.text[m.end():]
+        inv_end = re.search(r"(?:的)?(?:战略|股权|天使|首轮)?(?:投资|注资|入股|融资)", rest)
+        if target and inv_end:
+            investors = [o for o in ctx.of(i, ORG) if s.start + m.end() <= o.start < s.start + m.end() + inv_end.start()]
+            out += [make_rel(a, INVESTS_IN, t, ctx, i, "got-investment", attrs) for a in investors for t in target[-1:]
+                    if a.name != t.name]
+    for pattern in _stake_patterns():
+        for m in pattern.finditer(s.text):
+            owner = _mention_in(ctx, i, s.start + m.start("a"), s.start + m.end("a"))
+            owned = _mention_in(ctx, i, s.start + m.start("b"), s.start + m.end("b"))
+            if owner and owned and owner.name != owned.name:
+                out.append(make_rel(owner, INVESTS_IN, owned, ctx, i, "stake", attrs))
+    return out
+
+
+@cache
+def _stake_patterns() -> tuple[re.Pattern, ...]:
+    """Patterns with named groups a (the investor) and b (what it owns), from kg/data/stakes.txt."""
+    return data.patterns("stakes.txt")
+
+
+def _mention_in(ctx: Context, i: int, start: int, end: int) -> EntityMention | None:
+    """The organisation or person mention that ends last inside [start, end)."""
+    inside = [m for m in ctx.of(i, ORG) + ctx.of(i, PER) if start <= m.start and m.end <= end]
+    return max(inside, key=lambda m: m.end) if inside else None
+
+
+def _joint_ventures(ctx: Context, i: int, attrs: Attrs) -> list[Relation]:
+    """A和B的合资公司C; A与B合资成立C: both invest in C and partner each other (H8)."""
+    s = ctx.doc.sentences[i]
+    out = []
+    for m in re.finditer(r"(?:的|共同|联合)?(?:合资公司|合资企业|合资成立|合资设立|共同出资设立|共同设立|联合设立)(?:了)?", s.text):
+        founders = group_before(ctx, s.start + m.start(), i, ORG, max_gap=2)
+        created = [o for o in ctx.of(i, ORG) if s.start + m.end() <= o.start <= s.start + m.end() + 2]
+        if len(founders) >= 2 and created:
+            out += [make_rel(f, INVESTS_IN, created[0], ctx, i, "joint-venture", attrs) for f in founders
+                    if f.name != created[0].name]
+            out += pairs(founders, ctx, i, "joint-venture")
+    return out

@@ -1,0 +1,162 @@
+"""WORKS_FOR beyond the `机构 + 职务 + 姓名` chain: posts told with verbs.
+
+- P 担任/出任/接任/卸任/辞去 … ORG … 职务: 李琰卸任瀚晖制药首席执行官职务 (a past post still
+  counts: gold/GUIDE.md H1);
+- ORG 任命/聘任 P 为/担任 (ORG2) 职务: 董事会同意聘任李琰接替林剑秋担任海正药业总裁 (the one
+  replaced held the post too);
+- P 在 ORG、ORG2 等 … 工作/任职: 曾在德州仪器和惠普公司工作;
+- P 创立/创办 ORG, ORG 由 P 创立: the founder works for it (title 创始人) and, founding it,
+  invests in it (H7);
+- 公司/该公司 + 职务 + P: the company the article was just speaking of.
+Verbs and words are kg/data/word_lists.tsv lists; the title must be a kg title
+(kg/data/titles.tsv) of kind `work`.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from kg import data
+from kg.extraction import apposition
+from kg.extraction.relations.context import ORG, PER, Context, EntityMention, group_after, make_rel
+from kg.extraction.words import titles
+from kg.model import Attrs, Mention, Relation, RelationType
+
+WORKS_FOR, INVESTS_IN = RelationType.WORKS_FOR, RelationType.INVESTS_IN
+REACH = 40                              # characters from a person to the verb and on to the post
+
+
+@cache
+def _alternation(name: str) -> re.Pattern:
+    return data.alternation_re(data.word_list(name))
+
+
+@cache
+def _titles_re() -> re.Pattern:
+    return data.alternation_re(tuple(t for t, kind in titles().items() if kind == "work"))
+
+
+def posts(ctx: Context) -> list[Relation]:
+    return _verb_posts(ctx) + _appointed(ctx) + _worked_at(ctx) + _founders(ctx) + _company_posts(ctx)
+
+
+def _title_after(ctx: Context, pos: int, limit: int = 8) -> str | None:
+    """A work title starting within `limit` characters after `pos` (的 and modifiers may come first)."""
+    m = _titles_re().search(ctx.doc.text, pos, pos + limit + 8)
+    return m.group(0) if m and m.start() - pos <= limit and "，" not in ctx.text(pos, m.start()) else None
+
+
+def _clause_end(ctx: Context, start: int, sentence: int) -> int:
+    s = ctx.doc.sentences[sentence]
+    m = re.compile(r"[。；;！？]").search(ctx.doc.text, start, s.end)
+    return min(m.start() if m else s.end, start + REACH)
+
+
+def _verb_posts(ctx: Context) -> list[Relation]:
+    """李琰卸任瀚晖制药首席执行官职务, 谢毅担任通威太阳能董事长."""
+    out = []
+    for p in (m for m in ctx.mentions if m.type == PER):
+        end = _clause_end(ctx, p.end, p.sentence)
+        verb = _alternation("post_verbs").search(ctx.doc.text, p.end, end)
+        if not verb or re.search(r"[，,]", ctx.text(p.end, verb.start())) and verb.start() - p.end > 16:
+            continue
+        others = [q for q in ctx.of(p.sentence, PER) if p.end <= q.start < verb.start()]
+        if others:
+            continue                                      # the verb is another person's
+        for org in group_after(ctx, verb.end(), p.sentence, ORG, max_gap=4):
+            title = _title_after(ctx, org.end)
+            if title and org.start < end:
+                out.append(make_rel(p, WORKS_FOR, org, ctx, p.sentence, "post-verb", Attrs(title=title)))
+    return out
+
+
+def _appointed(ctx: Context) -> list[Relation]:
+    """董事会同意聘任李琰接替林剑秋担任海正药业总裁, 天津市人民政府决定：张彦文任…校长."""
+    out = []
+    for i, s in enumerate(ctx.doc.sentences):
+        for verb in _alternation("appoint_verbs").finditer(s.text):
+            vend = s.start + verb.end()
+            people = [p for p in ctx.of(i, PER) if vend <= p.start <= vend + 12]
+            if not people:
+                continue
+            rest_end = _clause_end(ctx, people[-1].end, i)
+            post = _alternation("post_verbs").search(ctx.doc.text, people[0].end, rest_end) \
+                or re.compile("为").search(ctx.doc.text, people[-1].end, people[-1].end + 2)
+            if not post:
+                continue
+            orgs = [o for o in ctx.of(i, ORG) if post.end() <= o.start < rest_end]
+            target = orgs[0] if orgs else ctx.company_before(s.start + verb.start())
+            title = _title_after(ctx, orgs[0].end if orgs else post.end())
+            if target is None or not title:
+                continue
+            for p in people:
+                out.append(make_rel(p, WORKS_FOR, target, ctx, i, "appointed", Attrs(title=title)))
+    return out
+
+
+def _worked_at(ctx: Context) -> list[Relation]:
+    """蒋尚义曾在德州仪器和惠普公司工作, 在美国卡博特、西格玛奥德里奇、强生等外企任职."""
+    out = []
+    for p in (m for m in ctx.mentions if m.type == PER):
+        end = _clause_end(ctx, p.end, p.sentence) + 20
+        at = re.compile(r"在").search(ctx.doc.text, p.end, min(end, p.end + 16))
+        if not at or any(q.type == PER for q in ctx.of(p.sentence, PER) if p.end <= q.start < at.start()):
+            continue
+        group = group_after(ctx, at.end(), p.sentence, ORG, max_gap=3)
+        if not group:
+            continue
+        tail = ctx.text(group[-1].end, group[-1].end + 14)
+        if re.match(r"(?:等[^，。；]{0,6})?(?:工作|任职|供职|就职|实习|担任)", tail):
+            out += [make_rel(p, WORKS_FOR, o, ctx, p.sentence, "worked-at") for o in group]
+    return out
+
+
+def _founders(ctx: Context) -> list[Relation]:
+    """王建辰和高元倩夫妇…注册成立了精锋医疗; 苹果公司由乔布斯创立; 俞敏洪创办了新东方学校."""
+    out = []
+    for i, s in enumerate(ctx.doc.sentences):
+        for verb in _alternation("found_verbs").finditer(s.text):
+            vstart, vend = s.start + verb.start(), s.start + verb.end()
+            founders = [p for p in ctx.of(i, PER) if p.end <= vstart and vstart - p.end <= 24]
+            founders = _joined_people(ctx, founders)
+            created = [o for o in ctx.of(i, ORG) if vend <= o.start <= vend + 6]
+            passive = [o for o in ctx.of(i, ORG) if o.end <= vstart and "由" in ctx.text(o.end, vstart)
+                       and not re.search(r"[，。；]", ctx.text(o.end, vstart))]
+            if not created and passive:                  # 苹果公司由乔布斯…创立
+                created = passive[-1:]
+            for org in created[:1]:
+                for p in founders:
+                    attrs = Attrs(title="创始人")
+                    out.append(make_rel(p, WORKS_FOR, org, ctx, i, "founder", attrs))
+                    out.append(make_rel(p, INVESTS_IN, org, ctx, i, "founder"))
+    return out
+
+
+def _joined_people(ctx: Context, people: list[EntityMention]) -> list[EntityMention]:
+    """The people of a list that ends at the last one (王建辰和高元倩, 陈欧、戴雨森)."""
+    if not people:
+        return []
+    group = [people[-1]]
+    for p in reversed(people[:-1]):
+        if re.fullmatch(r"[、和与及]|以及", ctx.text(p.end, group[0].start)):
+            group.insert(0, p)
+        else:
+            break
+    return group
+
+
+def _company_posts(ctx: Context) -> list[Relation]:
+    """公司董事兼总裁李琰: 公司 is the company the article was just speaking of."""
+    out = []
+    doc = ctx.doc
+    for p in (m for m in ctx.mentions if m.type == PER):
+        floor = doc.sentences[p.sentence].start if p.sentence >= 0 else 0
+        for link in apposition.chain(doc, Mention(p.start, p.end, ctx.text(p.start, p.end), PER), floor):
+            seg = ctx.text(link.org_start, link.org_end)
+            if link.kind != "work" or seg not in data.word_list("company_pronouns"):
+                continue
+            company = ctx.company_before(link.org_start)
+            if company is not None:
+                title = ("前" if link.former else "") + link.title
+                out.append(make_rel(p, WORKS_FOR, company, ctx, p.sentence, "company-post", Attrs(title=title)))
+    return out

@@ -1,0 +1,18 @@
+"""python -m kg.train COMMAND [options]; commands: ner."""
+from __future__ import annotations
+
+import sys
+
+COMMANDS = {"ner": "kg.train.ner"}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(f"usage: python -m kg.train {{{','.join(COMMANDS)}}} [options]", file=sys.stderr)
+        return 2
+    import importlib
+    return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
