@@ -106,6 +106,15 @@ def test_blocks_do_not_change_the_output(tagger):
     assert len({s.label for s in big}) == 2
 
 
+def test_tag_many_gives_what_tag_gives_each_document(tagger):
+    docs = [_long_news()[i * 97:i * 97 + n] for i, n in enumerate((0, 1, 40, 300, 2000, 5, 700))]
+    docs += ["", "。", _long_news()]                     # empty, punctuation only, longer than a block
+    pairs = [(d, words_of(d)) for d in docs]
+    many = tagger.tag_many(pairs, block_chars=1000)
+    assert many == [tagger.tag(d, w) for d, w in pairs]
+    assert sum(map(len, many)) > 10
+
+
 def test_chunks_tile_the_text_and_are_bounded():
     text = _long_news() + "x" * 1000
     ends = chunk_ends(codepoints(text))

@@ -30,7 +30,6 @@ _NUMERALS = np.array(sorted(map(ord, "〇一二三四五六七八九十百千万
 _NAME_DOTS = np.array(sorted(map(ord, "·•‧・･")), np.int64)
 _SPACES = np.array(sorted(map(ord, " \t\n\r\x0b\x0c\xa0")), np.int64)
 W_B, W_M, W_E, W_S = 1, 2, 3, 4      # jieba position of a character in its word
-_start = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -49,11 +48,9 @@ def fold(cp: np.ndarray) -> np.ndarray:
     """Full-width ASCII to ASCII, ideographic space to space, every digit to '0':
     so ＡＢＣ and ABC share features, and numbers do not each need their own."""
     cp = cp.copy()
-    fw = (cp >= 0xFF01) & (cp <= 0xFF5E)
-    cp[fw] -= 0xFEE0
+    cp[(cp >= 0xFF01) & (cp <= 0xFF5E)] -= 0xFEE0
     cp[cp == 0x3000] = 0x20
-    cp[(cp >= 0x30) & (cp <= 0x39)] = 0x30
-    return cp
+    return np.where((cp >= 0x30) & (cp <= 0x39), 0x30, cp)
 
 
 def _classify(cp: np.ndarray) -> np.ndarray:
@@ -75,16 +72,12 @@ def _classify(cp: np.ndarray) -> np.ndarray:
 
 def _bmp_table(chars) -> np.ndarray:
     """Boolean membership table over the BMP (every set used here is in the BMP)."""
-    table = np.zeros(0x10000, bool)
-    table[[ord(c) for c in chars]] = True
-    return table
+    return np.isin(np.arange(0x10000), [ord(c) for c in chars])
 
 
 def char_types(cp: np.ndarray) -> np.ndarray:
     t = _BMP_TYPES[np.minimum(cp, 0xFFFF)].astype(np.int64)
-    astral = np.flatnonzero(cp > 0xFFFF)
-    if len(astral):
-        t[astral] = _classify(cp[astral])
+    t[cp > 0xFFFF] = _classify(cp[cp > 0xFFFF])       # rare: classified one by one
     return t
 
 
@@ -132,10 +125,8 @@ def word_codes(words: np.ndarray, n: int) -> np.ndarray:
 
 def lookup(table: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """1 + index of each key in the sorted `table`, 0 where absent."""
-    if not len(table):
-        return np.zeros(len(keys), np.int64)
-    idx = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    return np.where(table[idx] == keys, idx + 1, 0)
+    idx = np.minimum(np.searchsorted(table, keys), max(len(table) - 1, 0))
+    return np.where(table[idx] == keys, idx + 1, 0) if len(table) else np.zeros(len(keys), np.int64)
 
 
 class Lexicons:
@@ -160,12 +151,9 @@ class Lexicons:
         self.powers = [np.uint64(pow(int(_HASH_MUL), n, 2 ** 64)) for n in range(self.max_len)]
 
     def match(self, cp: np.ndarray) -> dict[str, np.ndarray]:
-        """Per lexicon name: kind*8+len of the longest word ending at each position
-        ("NAME_end") and of the longest word starting there ("NAME_start"); 0 for none."""
+        """NAME_end / NAME_start: kind*8+len of the longest word ending / starting here, or 0."""
         out = {f"{n}_{side}": np.zeros(len(cp), np.int64) for n in self.names for side in ("end", "start")}
         at = np.flatnonzero(self.last[np.minimum(cp, 0xFFFF)])
-        if not len(at):
-            return out
         hashes = np.zeros((len(at), self.max_len), np.uint64)   # [:, n-1]: the n chars ending at `at`
         h = np.zeros(len(at), np.uint64)
         for n, power in enumerate(self.powers):
@@ -197,8 +185,7 @@ class Features:
         self.bi, self.tri = arrays["bigrams"], arrays["trigrams"]
         self.base = len(self.chars) + 2                # char ids: 0 unknown, 1 PAD, 2.. known
         self._bmp_ids = np.zeros(0x10000, np.int64)    # BMP code point -> char id
-        bmp = self.chars < 0x10000
-        self._bmp_ids[self.chars[bmp]] = np.flatnonzero(bmp) + 2
+        self._bmp_ids[self.chars[self.chars < 0x10000]] = np.flatnonzero(self.chars < 0x10000) + 2
         self._bmp_ids[0] = 1
         self.lexicons = Lexicons(meta["lexicons"])
         chunking = meta.get("chunking", {})                # chunks as the model was trained on
@@ -208,18 +195,9 @@ class Features:
     def chunk_ends(self, cp: np.ndarray) -> np.ndarray:
         return chunk_ends(cp, self.max_chunk, self.split_soft)
 
-    def source_size(self, name: str) -> int:
-        """How many ids a source has (the size of its block in the row map)."""
-        sizes = {"bias": 2, "type": 16, "type3": 16 ** 3, "word": 40, "char": self.base,
-                 "bi": len(self.bi) + 1, "tri": len(self.tri) + 1}
-        return sizes.get(name) or 8 * (self.lexicons.max_kind[name.rsplit("_", 1)[0]] + 1)
-
     def char_ids(self, cp: np.ndarray) -> np.ndarray:
-        ids = self._bmp_ids[np.minimum(cp, 0xFFFF)]
-        astral = np.flatnonzero(cp > 0xFFFF)
-        if len(astral):
-            found = lookup(self.chars, cp[astral])
-            ids[astral] = np.where(found > 0, found + 1, 0)
+        ids, astral = self._bmp_ids[np.minimum(cp, 0xFFFF)], cp > 0xFFFF
+        ids[astral] = np.where((found := lookup(self.chars, cp[astral])) > 0, found + 1, 0)
         return ids
 
     def ngram_keys(self, cid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,18 +210,16 @@ class Features:
         cid = self.char_ids(cp)
         bi, tri = self.ngram_keys(cid)
         ty = char_types(cp)
-        prev_ty, next_ty = np.insert(ty[:-1], 0, PAD_T), np.append(ty[1:], PAD_T)
-        out = {"bias": np.ones(len(cp), np.int64), "char": cid,
-               "bi": lookup(self.bi, bi), "tri": lookup(self.tri, tri),
-               "type": ty, "type3": (prev_ty * 16 + ty) * 16 + next_ty, "word": wcode}
-        return out | self.lexicons.match(cp)
+        type3 = (np.insert(ty[:-1], 0, PAD_T) * 16 + ty) * 16 + np.append(ty[1:], PAD_T)
+        return self.lexicons.match(cp) | {"bias": np.ones(len(cp), np.int64), "char": cid, "word": wcode,
+                                          "bi": lookup(self.bi, bi), "tri": lookup(self.tri, tri),
+                                          "type": ty, "type3": type3}
 
     def layout(self, cp: np.ndarray, ends: np.ndarray, wcode: np.ndarray):
         """Flat array with PAD gaps: (flat cps, flat word codes, flat index of each char)."""
         lens = np.diff(ends, prepend=0)
         at = np.arange(len(cp)) + self.pad * (np.repeat(np.arange(len(lens)), lens) + 1)
-        flat = np.zeros(len(cp) + self.pad * (len(lens) + 1), np.int64)
-        fw = np.zeros_like(flat)
+        flat, fw = np.zeros((2, len(cp) + self.pad * (len(lens) + 1)), np.int64)
         flat[at], fw[at] = cp, wcode
         return flat, fw, at
 
@@ -288,13 +264,38 @@ class NameTagger:
         skips the backward max pass and leaves every score at 1.0."""
         spans: list[Span] = []
         for a, b, ends in self._blocks(text, max(block_chars, self.features.max_chunk)):
-            i0 = max(bisect.bisect_right(words, a, key=_start) - 1, 0)   # may overlap a
-            i1 = bisect.bisect_left(words, b, key=_start)
+            i0 = max(bisect.bisect_right(words, a, key=itemgetter(0)) - 1, 0)   # may overlap a
+            i1 = bisect.bisect_left(words, b, key=itemgetter(0))
             w = np.fromiter(chain.from_iterable(words[i0:i1]), np.int64, 2 * (i1 - i0)).reshape(-1, 2) - a
-            emit = self.emissions(fold(codepoints(text[a:b])), w, ends)
-            tags, marg = decode(emit, ends, self.trans, self._named if scores else None)
-            spans += [Span(a + s, a + e, lab, sc) for s, e, lab, sc in self._spans(tags, marg, ends)]
+            spans += [Span(a + s, a + e, lab, sc) for s, e, lab, sc in
+                      self._block_spans(fold(codepoints(text[a:b])), w, ends, scores)]
         return spans
+
+    def tag_many(self, docs, *, scores: bool = True, block_chars: int = BLOCK_CHARS) -> list[list[Span]]:
+        """tag() of each (text, words) document, with short ones sharing numpy passes."""
+        out, batch = [], []
+        for text, words in docs:
+            if batch and sum(len(t) for t, _ in batch) + len(text) > block_chars:
+                out, batch = out + self._tag_batch(batch, scores), []
+            if len(text) > block_chars:
+                out.append(self.tag(text, words, scores=scores, block_chars=block_chars))
+            else:
+                batch.append((text, words))
+        return out + (self._tag_batch(batch, scores) if batch else [])
+
+    def _tag_batch(self, docs: list, scores: bool) -> list[list[Span]]:
+        """Short documents laid end to end as one block; each is chunked as on its own."""
+        starts = np.cumsum([0] + [len(t) for t, _ in docs])
+        out: list[list[Span]] = [[] for _ in docs]
+        if not starts[-1]:
+            return out
+        ends = np.concatenate([self.features.chunk_ends(codepoints(t)) + a for (t, _), a in zip(docs, starts)])
+        words = np.concatenate([np.array(w, np.int64).reshape(-1, 2) + a for (_, w), a in zip(docs, starts)])
+        cp = fold(codepoints("".join(t for t, _ in docs)))
+        for s, e, lab, sc in self._block_spans(cp, words, ends, scores):
+            d = int(np.searchsorted(starts, s, side="right")) - 1
+            out[d].append(Span(s - int(starts[d]), e - int(starts[d]), lab, sc))
+        return out
 
     def _blocks(self, text: str, block: int):
         """(start, end, chunk ends from start) of consecutive blocks, cut at chunk ends."""
@@ -320,19 +321,19 @@ class NameTagger:
             emit += rows
         return emit[at - p]
 
-    def _spans(self, tags: np.ndarray, marg, ends: np.ndarray):
-        """Maximal runs of one type (lenient about ill-formed B/I/E/S sequences)."""
+    def _block_spans(self, cp: np.ndarray, words: np.ndarray, ends: np.ndarray, scores: bool):
+        """Spans of a block: maximal runs of one type (lenient about ill-formed B/I/E/S)."""
+        tags, marg = decode(self.emissions(cp, words, ends), ends, self.trans, self._named if scores else None)
         typ, first, last = self._lab_type[tags], np.zeros(len(tags), bool), np.zeros(len(tags), bool)
         first[ends[:-1]], first[0], last[ends - 1] = True, True, True
         prev_typ, prev_closes = np.insert(typ[:-1], 0, 0), np.insert(self._lab_closes[tags][:-1], 0, True)
         opens = (typ > 0) & (self._lab_opens[tags] | first | (prev_typ != typ) | prev_closes)
         closes = (typ > 0) & (last | np.append(opens[1:], True) | (np.append(typ[1:], 0) != typ))
         s, e = np.flatnonzero(opens), np.flatnonzero(closes) + 1
-        span_score = np.minimum.reduceat(np.where(typ > 0, marg, np.inf), s) \
-            if marg is not None and len(s) else np.ones(len(s))
+        span_score = np.minimum.reduceat(np.where(typ > 0, marg, np.inf), s) if marg is not None and len(s) \
+            else np.ones(len(s))
         for i in range(len(s)):
-            name = self.output.get(self._type_names[typ[s[i]]])
-            if name:
+            if name := self.output.get(self._type_names[typ[s[i]]]):
                 yield int(s[i]), int(e[i]), name, round(float(span_score[i]), 4)
 
 
@@ -344,9 +345,8 @@ def _steps(lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def decode(emit: np.ndarray, ends: np.ndarray, trans: np.ndarray, scored: np.ndarray | None = None):
     """Viterbi tags of every chunk and, in chunks with a tag `scored` (bool per label) marks,
-    each tag's max-marginal confidence: 1 / sum over labels y of exp(best score through y -
-    best score) (elsewhere 1).  The Python loop runs once per step of the longest chunk, over
-    all chunks; arrays are [labels, cells], so numpy's inner loops run along the chunks."""
+    each tag's max-marginal confidence 1 / sum_y exp(best score via y - best score), else 1.
+    The loop runs once per step of the longest chunk over all chunks; arrays are [labels, cells]."""
     if not len(emit):
         return np.zeros(0, np.int64), None
     lens = np.diff(ends, prepend=0)

@@ -157,6 +157,8 @@ def quoted_span(text: str, start: int, end: int, max_len: int = 40) -> tuple[int
     if end >= len(text) or text[end] not in pairs:
         return None
     close = text[end]
+    if close == '"' and text.count('"', text.rfind("\n", 0, end) + 1, end) % 2 == 0:
+        return None                     # an even count before it: this " opens a quote
     opening = text.rfind(pairs[close], max(0, end - max_len), start + 1)
     if opening < 0:
         return None

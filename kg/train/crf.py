@@ -87,6 +87,14 @@ def train(feats: Features, records, words, scheme: str, settings: dict, model_pa
     trainer.train(str(model_path))
 
 
+def source_size(feats: Features, name: str) -> int:
+    """How many ids a source has (the size of its block in the row map): fixed by how
+    kg.extraction.nertagger computes the ids (char classes < 16, word codes < 40, lexicon kind*8+len)."""
+    sizes = {"bias": 2, "type": 16, "type3": 16 ** 3, "word": 40, "char": feats.base,
+             "bi": len(feats.bi) + 1, "tri": len(feats.tri) + 1}
+    return sizes.get(name) or 8 * (feats.lexicons.max_kind[name.rsplit("_", 1)[0]] + 1)
+
+
 def to_arrays(model_path: Path, feats: Features, meta: dict) -> dict[str, np.ndarray]:
     """crfsuite model -> the numpy arrays of the shipped model (see NameTagger)."""
     tagger = pycrfsuite.Tagger()
@@ -105,7 +113,7 @@ def to_arrays(model_path: Path, feats: Features, meta: dict) -> dict[str, np.nda
         ids = sorted({v for (t, v) in active if templates[t][0] == src})
         kept[src] = (table[np.array(ids, np.int64) - 1] if ids else np.zeros(0, np.int64))
     runtime = Features({"chars": feats.chars, "bigrams": kept["bi"], "trigrams": kept["tri"]}, meta)
-    sizes = [runtime.source_size(src) for src, _ in templates]
+    sizes = [source_size(runtime, src) for src, _ in templates]
     offset = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     rowmap = np.zeros(int(offset[-1]), np.int32)
     rows = [np.zeros(len(labels))]

@@ -172,7 +172,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kg.train ner", description=__doc__.split("\n")[0])
     ap.add_argument("--external", help="folder of the external data (default: $KG_EXTERNAL "
                                        "or ../shared/external beside the repository)")
-    ap.add_argument("--out", default=str(REPO / "kg" / "data" / "ner-crf.npz"))
+    ap.add_argument("--out", default=str(REPO / "kg" / "data" / "ner-crf.npz"),
+                    help="model file; its sidecar goes beside it as .json (default: the shipped one)")
     ap.add_argument("--variant", default=DEFAULT, choices=sorted(VARIANTS))
     args = ap.parse_args(argv)
     np.random.seed(0)

@@ -16,7 +16,6 @@ OUT_FINE = {**OUT, "COM": "ORG", "GOV": "ORG"}
 # DuIE subject/object types that name people or organisations.  企业/品牌 is left out:
 # it mixes brands (products) with companies.
 DUIE = {"人物": "PER", "娱乐人物": "PER", "历史人物": "PER", "企业": "ORG", "机构": "ORG", "学校": "ORG"}
-DUIE_FINE = {**DUIE, "企业": "COM"}
 
 LEX_TEMPLATES = {"surname": [["surname_start", 0], ["surname_start", -1]],
                  "org_suffix": [["org_suffix_end", 0], ["org_suffix_start", 1]],
@@ -51,10 +50,6 @@ VARIANTS = {
     "bioes_ctx": variant(scheme="BIOES", types=CONTEXT),
     "bioes_ctx_title": variant(scheme="BIOES", types=CONTEXT, lexicons=_LEX3),
     "bioes_fine_title": variant(scheme="BIOES", types=FINE, output=OUT_FINE, lexicons=_LEX3),
-    "bioes_ctx_title_w3": variant(scheme="BIOES", types=CONTEXT, lexicons=_LEX3, window=3),
-    "bioes_ctx_title_c1": variant(scheme="BIOES", types=CONTEXT, lexicons=_LEX3, c1=0.05, c2=0.05),
-    "bioes_ctx_title_c2": variant(scheme="BIOES", types=CONTEXT, lexicons=_LEX3, c1=0.2, c2=0.001),
-    "bioes_ctx_title_duie": variant(scheme="BIOES", types=CONTEXT, lexicons=_LEX3, duie=DUIE),
 }
 # split_soft: chunks end at commas too (2.7x fewer Viterbi steps on news; see README)
 VARIANTS.update({

@@ -20,9 +20,10 @@ from kg.extraction.words import event_suffix_re, org_suffixes, org_suffixes_long
 from kg.model import EntityType, Mention
 
 COUNTRIES = data.word_list("countries")
+_DOSAGE_FORMS = tuple(data.word_list("dosage_forms"))
 NATIONS = frozenset(data.word_list("nations"))
-_SHORT = re.compile(r"^[（(](?:以下|下文)?(?:简称|下称|简称为|以下称)[:：]?[“\"「]?([^”\"」）)]{1,20})[”\"」]?[）)]")
-_SHORT_COMMA = re.compile(r"^[，,](?:以下)?简称[“\"「]?([^”\"」，。]{1,20})[”\"」]?")
+_SHORT = re.compile(r"^[（(](?:以下|下文)?(?:简称|下称|简称为|以下称)[:：]?[“\"「《]?([^”\"」》）)]{1,20})[”\"」》]?[）)]")
+_SHORT_COMMA = re.compile(r"^[，,](?:以下)?简称[“\"「《]?([^”\"」》，。]{1,20})[”\"」》]?")
 _PAREN = re.compile(r"^[（(]([^（）()]{2,80})[）)]")
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 .&'\-]*$")
 # NHS（英国国家医疗服务体系）: an acronym glossed by a Chinese organisation name
@@ -35,7 +36,9 @@ def find_alias_pairs(doc: Doc) -> list[tuple[Mention, int, int]]:
     out = []
     text = doc.text
     for m in doc.mentions:
-        skip = len(text[m.end:m.end + 2]) - len(text[m.end:m.end + 2].lstrip("®™"))
+        skip = len(text[m.end:m.end + 3]) - len(text[m.end:m.end + 3].lstrip("®™》” ?？"))
+        if text[m.end + skip:m.end + skip + 1] not in "（(，,":
+            skip = 0                                # a lost ® (达攸同 ?(…)) only before brackets
         rest = text[m.end + skip:m.end + skip + 90]
         hit = _SHORT.match(rest) or _SHORT_COMMA.match(rest)
         if hit:
@@ -48,6 +51,12 @@ def find_alias_pairs(doc: Doc) -> list[tuple[Mention, int, int]]:
                      and x.end == m.end + skip + hit.end(1)), None)
         if twin is not None:                       # 百悦泽®（泽布替尼胶囊）: one product, two names
             doc.aliases.append((m.text, twin.text))
+            continue
+        if m.type == EntityType.PRODUCT and hit.group(1).endswith(_DOSAGE_FORMS):
+            inner = m.end + skip + hit.start(1)     # 达攸同（贝伐珠单抗生物类似药）: the brand of that drug
+            for x in [x for x in doc.mentions if x.type == m.type and x.start == inner and x.end < inner + len(hit.group(1))]:
+                doc.mentions.remove(x)
+            out.append((m, inner, inner + len(hit.group(1))))
             continue
         inner_start = m.end + skip + hit.start(1)
         pos = inner_start
@@ -73,6 +82,10 @@ def country_prefix(doc: Doc, m: Mention) -> int:
     for c in sorted(COUNTRIES, key=len, reverse=True):
         if doc.text.startswith(c, m.start - len(c)):
             return m.start - len(c)
+    if m.rule == "lexicon" and m.start > 0:                 # 河北省发改委: a province's own body
+        tok = doc.tokens[token_index(doc).at(m.start - 1)]
+        if tok.end == m.start and tok.tag == "ns" and tok.text.endswith(("省", "市", "区", "县", "州")):
+            return tok.start
     return m.start
 
 

@@ -122,6 +122,7 @@ def cluster(doc: Doc, mentions: list[Mention], unit_parents: set[str] = frozense
             g.add_edge(short, longs[0])
     _merge_short_events(g, [f for f in present if by_type[f].most_common(1)[0][0] == EntityType.EVENT])
     _merge_short_policies(g, [f for f in present if by_type[f].most_common(1)[0][0] == EntityType.POLICY])
+    _merge_dosage_forms(g, [f for f in present if by_type[f].most_common(1)[0][0] == EntityType.PRODUCT])
     return [sorted(c) for c in nx.connected_components(g)]
 
 
@@ -149,6 +150,18 @@ def _merge_short_policies(g: nx.Graph, policies: list[str]) -> None:
         longer = [p for p in policies if p != short and len(p) > len(short) and p.endswith(short)]
         if len(longer) == 1:
             g.add_edge(short, longer[0])
+
+
+_DOSAGE_FORMS = tuple(data.word_list("dosage_forms"))
+
+
+def _merge_dosage_forms(g: nx.Graph, products: list[str]) -> None:
+    """利妥昔单抗 and 利妥昔单抗注射液 in one article are one drug (its name and its dosage form)."""
+    names = set(products)
+    for p in products:
+        for form in _DOSAGE_FORMS:
+            if p.endswith(form) and p[:-len(form)] in names:
+                g.add_edge(p, p[:-len(form)])
 
 
 def _one_chain(names: set[str]) -> bool:

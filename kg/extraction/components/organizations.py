@@ -22,7 +22,7 @@ from kg.extraction.orgnames import (
 )
 from kg.extraction.pipeline import factory
 from kg.extraction.text import add_mention, has_anchor, is_generic, quoted_span, token_index, trace_left
-from kg.extraction.words import generic_places, org_suffix_re, org_suffixes, titles
+from kg.extraction.words import generic_places, internal_words, org_suffix_re, org_suffixes, titles
 from kg.model import EntityType, Mention
 
 ORG = EntityType.ORGANIZATION
@@ -47,8 +47,17 @@ def find_suffixed(doc: Doc) -> list[tuple[int, int, str]]:
             continue
         start = _trace(doc, s, e, kind)
         if start is not None:
-            out.append((start, e, kind))
+            out.append((start, _bracket_tail(doc.text, e), kind))
     return out
+
+
+def _bracket_tail(text: str, e: int) -> int:
+    """The end of a name that a bracketed legal form or place completes:
+    …投资中心(有限合伙), …投资有限公司（中国）."""
+    m = re.match(r"[（(]([\u4e00-\u9fff]{2,6})[）)]", text[e:e + 10])
+    if m and (m.group(1) in data.word_list("bracket_tails") or m.group(1) in generic_places()):
+        return e + m.end()
+    return e
 
 
 def _phrase_continues(doc: Doc, e: int) -> bool:
@@ -88,6 +97,11 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
         further = trace_left(doc, start - 1, MAX_NAME - (e - start), verbs_ok=True)
         if further < start - 1 and _named(doc, further, s, e, kind):
             start = further                         # …临床试验与转化重点实验室
+    start = _through_brackets(doc, start, s)
+    start = _after_run_on_name(doc, start, s)
+    first = doc.tokens[idx.at(start)] if start < s else None
+    if first is not None and first.start == start and first.text in _FORMER and first.end < s:
+        start = first.end                           # 原诺安基金副总经理: the fund is 诺安基金
     cut = max(doc.text.rfind("是", start, s), doc.text.rfind("的", start, s))
     if cut >= 0:
         start = cut + 1                             # 同路链是同济大学: a copula glued into a word
@@ -108,6 +122,34 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     return None
 
 
+def _after_run_on_name(doc: Doc, start: int, s: int) -> int:
+    """Names run together without a separator (a signature block copied from a PDF):
+    中关村科技园区管理委员会北京市发展和改革委员会 — the second name starts after the first's ending,
+    at a province or city written in full (北京市); 中国科学院上海药物研究所 stays one name."""
+    idx = token_index(doc)
+    for m in org_suffix_re().finditer(doc.text, start, s):
+        pe = m.end()
+        if start < m.start() and pe < s and org_suffixes()[m.group(0)] == "org" and pe in idx.start_set \
+                and re.match(r"[\u4e00-\u9fff]{1,6}?(?:省|市|自治区)", doc.tokens[idx.at(pe)].text):
+            start = pe
+    return start
+
+
+def _through_brackets(doc: Doc, start: int, s: int) -> int:
+    """A traced name that stopped inside brackets goes on before them: 南沙开发区(自贸区南沙片区)党工委;
+    with nothing name-like before the bracket, the name starts after it."""
+    text = doc.text
+    close = max(text.rfind(")", start, s), text.rfind("）", start, s))
+    if close < 0 or text.count("(", start, close) + text.count("（", start, close) > 0:
+        return start
+    opening = max(text.rfind("(", max(0, start - 20), start), text.rfind("（", max(0, start - 20), start))
+    if opening > 0 and text[opening:close].count(")") + text[opening:close].count("）") == 0:
+        before = trace_left(doc, opening, MAX_NAME)
+        if before < opening:
+            return before
+    return close + 1
+
+
 def model_agrees(doc: Doc, start: int, end: int, least: float = 0.5) -> bool:
     """Does the name recogniser also read [start, end) as one organisation's name?"""
     return any(s.label == "ORG" and s.start == start and s.end == end and s.score >= least
@@ -125,6 +167,8 @@ def _founded(doc: Doc, start: int) -> bool:
 # Endings of names that join two fields with 与/和: …临床试验与转化重点实验室
 _JOINT_NAME_ENDINGS = frozenset(data.word_list("joint_name_endings"))
 
+
+_FORMER = frozenset(data.word_list("former_marks"))
 
 # Openings of descriptions, not names: 高水平研究型大学, 新型研发机构
 _GENERIC_OPENINGS = data.word_list("org_generic_openings")
@@ -177,9 +221,26 @@ def _list_items(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
     for n, (a, b) in enumerate(items):
         if n == 0:                  # the first item's left edge is wherever the regex began
             a = max(a, trace_left(doc, b, 14, floor=a))
+        b = _without_verb_tail(doc, a, b)
         if 2 <= b - a <= 14 and name_like(doc, a, b, listed=True):
             out.append((a, b))
     return out
+
+
+_TAIL_TAGS = frozenset({"d", "ad", "p", "c"})
+
+
+def _without_verb_tail(doc: Doc, a: int, b: int) -> int:
+    """An item's end before the verbs and adverbs that follow the list: 东风鸿泰分别…,
+    复旦大学联合承办."""
+    idx = token_index(doc)
+    while b - a > 2:
+        tok = doc.tokens[idx.at(b - 1)]
+        if tok.end != b or tok.start < a + 2 or tok.text in internal_words() \
+                or tok.tag not in _TAIL_TAGS and tok.text not in data.word_list("list_tail_verbs"):
+            break
+        b = tok.start
+    return b
 
 
 def find_alongside(doc: Doc, orgs: list[Mention]) -> list[tuple[int, int]]:

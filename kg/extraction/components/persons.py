@@ -114,6 +114,9 @@ def find_titled(text: str, tags: Mapping[str, str], words: frozenset[int] = froz
                 or text[m.start() - 1:m.end()] in ("公司", "总部", "全部", "内部", "外部", "本部", "总司")):
             continue
         start = m.end()
+        if boundaries is not None and (m.start() not in boundaries or start not in boundaries) \
+                and CJK_RE.match(text[m.start() - 1:m.start()] or "a"):
+            continue                                # 上海市长宁区: 市长 is not a title here
         if start < len(text) and text[start] == " ":
             start += 1
         end = name_at(text, start, words) if start < len(text) else None
@@ -146,18 +149,24 @@ def _transliterated_run(text: str, start: int) -> int | None:
     return None
 
 
-def find_post_titled(text: str, tags: Mapping[str, str]) -> list[tuple[int, int]]:
-    """陆舜教授, 徐沪济教授: the name ends where the courtesy title starts."""
+def find_post_titled(text: str, tags: Mapping[str, str],
+                      boundaries: frozenset[int] | None = None) -> list[tuple[int, int]]:
+    """陆舜教授, 欧阳刘兵先生: the name ends where the courtesy title starts, and starts where
+    one of jieba's words does (工程院院士 holds no name 程院)."""
     out = []
-    single, _ = surnames()
+    single, double = surnames()
     for post in POST_TITLES:
         for m in re.finditer(re.escape(post), text):
             end = m.start()
-            for n in (3, 2):
+            for n in (4, 3, 2):
                 start = end - n
                 if start < 0 or not all(CJK_RE.match(c) for c in text[start:end]):
                     continue
-                if text[start] in single and plausible(text[start:end], tags):   # most names have three
+                if boundaries is not None and start not in boundaries:
+                    continue
+                if n == 4 and text[start:start + 2] not in double:
+                    continue
+                if (text[start] in single or n == 4) and plausible(text[start:end], tags):   # most names have three
                     out.append((start, end))
                     break
     return out
@@ -242,7 +251,7 @@ def make_persons(vocab):
         words = word_starts(doc)
         boundaries = frozenset(t.start for t in doc.tokens)
         spans = [(a, b, "title") for a, b, _ in find_titled(text, tags, words, boundaries)]
-        spans += [(a, b, "post-title") for a, b in find_post_titled(text, tags)]
+        spans += [(a, b, "post-title") for a, b in find_post_titled(text, tags, boundaries)]
         spans += [(a, b, "speaker") for a, b in find_speakers(text, tags, words)]
         spans += [(a, b, "foreign") for a, b in find_foreign(text)]
         known = {text[a:b] for a, b, _ in spans}

@@ -24,6 +24,7 @@ UNQUOTED_ENDINGS = data.word_list("unquoted_policy_endings")
 _DRAFT = re.compile(r"[（(](?:草案|征求意见稿|试行|修订|修订草案|\d{4}.{0,8})[）)]$")
 _LEADING_VERBS = data.word_list("policy_leading_verbs")
 _GENERIC_START = data.word_list("policy_generic_openings")
+_PURPOSE_VERBS = data.word_list("policy_title_verbs")
 
 
 @cache
@@ -66,10 +67,51 @@ def find_unquoted(doc: Doc) -> list[tuple[int, int]]:
             cut = doc.text.rfind(v, start, s)
             if cut >= 0:
                 start = max(start, cut + len(v))
+        start = _title_opening(doc, start)
         name = doc.text[start:e]
-        if s - start >= 4 and is_policy_name(name) and "《" not in name and "“" not in name:
-            out.append((start, e))
+        if m.group(0) == "战略" and (s - start < 4 or doc.text[start - 1:start] == "的"):
+            continue                                   # 公司的国际化战略: a company's plan, not a named one
+        if (s - start >= 4 or e - start >= 5 and m.group(0).endswith("法")) and is_policy_name(name) and "《" not in name:
+            out.append((start, e + _period_after(doc.text, e)))
     return out
+
+
+_PERIOD = re.compile(r"[（(](?:\d{4}\s*[-—–~至]\s*\d{4}年?|\d{4}年?|草案|试行|征求意见稿|修订|修订草案)[）)]")
+
+
+def _period_after(text: str, e: int) -> int:
+    """Length of a bracketed period or draft mark that completes the name: …行动计划(2024-2026年)."""
+    m = _PERIOD.match(text, e)
+    return m.end() - e if m else 0
+
+
+def _title_opening(doc: Doc, start: int) -> int:
+    """Policy titles open with a place and a verb of purpose and may quote a slogan:
+    北京市加快…行动计划, 浙江省加快推动“人工智能+医疗健康”高质量发展行动计划, “健康中国”战略.
+    The trace stops at such verbs and quotes; go on through them to the place."""
+    text = doc.text
+    pos = start
+    while True:
+        if text[pos - 1:pos] == "”":
+            opening = text.rfind("“", max(0, pos - 20), pos)
+            if opening < 0:
+                break
+            pos = trace_left(doc, opening, 12, verbs_ok=True) if opening > 0 else opening
+            continue
+        verb = next((v for v in _PURPOSE_VERBS if text.endswith(v, 0, pos)), None)
+        if verb is None:
+            break
+        pos -= len(verb)
+    if pos == start:
+        return start
+    place = trace_left(doc, pos, 6)
+    if not (place < pos and re.search(r"[省市区县]$|^国家$", text[place:pos])):
+        place = pos
+    for v in _LEADING_VERBS:                            # 印发浙江省…, 落实“健康中国”战略
+        cut = text.rfind(v, place, start)
+        if cut >= 0:
+            place = max(place, cut + len(v))
+    return start if text[place:start].startswith(_PURPOSE_VERBS) else place
 
 
 @factory("policies", requires=("tokens",), assigns=("mentions",))

@@ -139,7 +139,7 @@ def _drug_like(doc: Doc, start: int, end: int) -> bool:
 _CODE = re.compile(r"(?<![A-Za-z0-9.\-])[A-Z]{2,6}-?\d{3,5}[A-Z]?(?:-\d{1,3}[A-Z]?)?(?![A-Za-z0-9]|\.[A-Z]{2}\b|%)")
 # Brand + model number in product news: 小米15 Pro, 风神E70, 启辰D60EV, 骁龙8至尊版, Med-Go-32B.
 _MODEL_NUMBER = re.compile(r"([\u4e00-\u9fff]{2,4})([A-Z]{0,3}\d{1,4}[A-Z]{0,3})((?: (?:Pro|Ultra|Max|Plus|Mini|Lite|SE))*)"
-                           r"(?![\dA-Za-z])")
+                           r"(?![\dA-Za-z])(系列|至尊版|标准版|旗舰版|青春版)?")
 # A brand right before its generic name in brackets, its ® lost in copying (达伯华 ?(利妥昔单抗…)).
 _BRAND_BEFORE_GENERIC = re.compile(r"([\u4e00-\u9fff]{2,4}|[A-Za-z][A-Za-z0-9\-]{1,15})\s?[®™?？]?\s?[（(]([^（）()]{2,40})[）)]")
 _PRODUCT_NEWS = re.compile(r"推出|发布|上市|搭载|手机|汽车|车型|机型|芯片|平台|系列|型号|产品|新机|旗舰|版本")
@@ -154,7 +154,8 @@ def find_codes_and_models(doc: Doc) -> list[tuple[int, int]]:
         number = m.start(2)
         brand_tok = doc.tokens[idx.at(number - 1)] if number else None
         if brand_tok is None or brand_tok.end != number or len(brand_tok.text) < 2 \
-                or brand_tok.tag not in ("x", "nz", "eng", "j") \
+                or brand_tok.tag not in ("x", "nz", "eng", "j") and not (
+                    brand_tok.tag in ("n", "nr", "nrt") and _PRODUCT_NEWS.search(_sentence_of(doc, number))) \
                 or re.match(r"[\d.,]*(?:\.\d|年|月|日|号|个|家|款|项|名|位|人|亿|万|%|天|周|岁|届|次|期|倍)", doc.text[number:]):
             continue                                  # 启辰D60EV, 风神E70; not 生物获得19.7亿
         if brand_tok.text in generic_places() or is_generic(brand_tok.text):
@@ -166,6 +167,11 @@ def find_codes_and_models(doc: Doc) -> list[tuple[int, int]]:
                 and doc.vocab.tags.get(doc.text[a:b]) in (None, "nz", "nr", "x", "eng"):
             out.append((a, b))
     return out
+
+
+def _sentence_of(doc: Doc, pos: int) -> str:
+    i = doc.sentence_at(pos)
+    return doc.sentences[i].text if i >= 0 else ""
 
 
 def _brand_start(doc: Doc, start: int, end: int) -> int | None:

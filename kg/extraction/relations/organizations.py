@@ -213,4 +213,53 @@ def issues(ctx: Context) -> list[Relation]:
             else:
                 continue
             out += [make_rel(o, RelationType.ISSUES, target, ctx, i, "issue", Attrs(date=when)) for o in issuers]
+    return out + _signed(ctx) + _named_issuer(ctx) + _decree(ctx)
+
+
+_NOTICE = re.compile(r"现将[^。]{0,6}《[^》]+》[^。]{0,12}(?:印发|发布|转发|公布)")
+_SIGN_OFF = re.compile(r"特此(?:通知|公告|通告)")
+
+
+def _signed(ctx: Context) -> list[Relation]:
+    """现将《P》印发给你们 … 特此通知。A、B、C 2024年9月14日: a notice's signatories issue what it sends."""
+    text = ctx.doc.text
+    sign = _SIGN_OFF.search(text)
+    if sign is None:
+        return []
+    signers = [m for m in ctx.mentions if m.type == ORG and sign.end() <= m.start <= sign.end() + 160]
+    out = []
+    for i, s in enumerate(ctx.doc.sentences):
+        for m in _NOTICE.finditer(s.text):
+            targets = [p for p in ctx.of(i, POL) if s.start + m.start() <= p.start < s.start + m.end()]
+            out += [make_rel(o, RelationType.ISSUES, t, ctx, i, "issue-signed") for t in targets for o in signers]
+    return out
+
+
+def _named_issuer(ctx: Context) -> list[Relation]:
+    """香港联合交易所有限公司证券上市规则: a policy whose name opens with its issuer's full name."""
+    orgs = {m.name: m for m in ctx.mentions if m.type == ORG and len(m.name) >= 4}
+    out = []
+    for p in ctx.mentions:
+        if p.type != POL:
+            continue
+        issuer = next((orgs[n] for n in sorted(orgs, key=len, reverse=True)
+                       if p.name.startswith(n) and len(p.name) - len(n) >= 4), None)
+        if issuer is not None:
+            out.append(make_rel(issuer, RelationType.ISSUES, p, ctx, p.sentence, "issue-named"))
+    return out
+
+
+_DECREE = re.compile(r"第\s*\d+\s*号([\u4e00-\u9fff]{2,8}?)令")
+
+
+def _decree(ctx: Context) -> list[Relation]:
+    """签署第818号国务院令；《条例》正式公布: the body whose decree it is issues the policy named
+    there or in the next sentence."""
+    out = []
+    for i, s in enumerate(ctx.doc.sentences):
+        for m in _DECREE.finditer(s.text):
+            issuer = next((o for o in ctx.mentions if o.type == ORG and o.name == m.group(1)), None)
+            targets = ctx.of(i, POL) or (ctx.of(i + 1, POL) if i + 1 < len(ctx.doc.sentences) else [])
+            if issuer is not None:
+                out += [make_rel(issuer, RelationType.ISSUES, t, ctx, i, "issue-decree") for t in targets]
     return out
