@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ("extract_quality", "extract_speed", "ner_speed", "big_article", "load_speed", "viz_build", "scale")
+BENCHMARKS = ("extract_quality", "extract_speed", "ner_speed", "big_article", "load_speed", "viz_build", "scale",
+              "scale_out")
 
 
 def main() -> None:
@@ -17,7 +18,7 @@ def main() -> None:
     for name in args.only or BENCHMARKS:
         print(f"\n=== benchmarks.{name} ===", flush=True)
         module = importlib.import_module(f"benchmarks.{name}")
-        argv = ["--articles", "2000"] if args.quick and name in ("extract_speed", "load_speed", "scale") else []
+        argv = ["--articles", "2000"] if args.quick and name in ("extract_speed", "load_speed", "scale", "scale_out") else []
         module.main(argv)
 
 

@@ -33,7 +33,7 @@ class ComponentError(KgError):
     """A pipeline component failed on one article."""
 
     def __init__(self, article_id: str, component: str, problem: str):
-        self.article_id, self.component = article_id, component
+        self.article_id, self.component, self.problem = article_id, component, problem
         super().__init__(f"{article_id}/{component}: {problem}")
 
 
@@ -60,6 +60,10 @@ class LoadError(KgError):
     def __init__(self, where: str, problem: str):
         self.where, self.problem = where, problem
         super().__init__(f"{where}: {problem}")
+
+
+class ClusterError(KgError):
+    """The Dask cluster is unreachable or not installed, or lost a partition for good."""
 
 
 class QueryError(KgError):

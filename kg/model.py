@@ -6,6 +6,7 @@ store.  Nothing here does I/O.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -154,6 +155,10 @@ class Extraction:
                  "attrs": r.attrs.to_dict()}
                 for r in self.relations],
         }
+
+    def to_line(self) -> str:
+        """One line of `kg extract` JSON Lines, the same bytes wherever it is written."""
+        return json.dumps(self.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
 
     @classmethod
     def from_json(cls, obj: dict) -> "Extraction":

@@ -57,33 +57,45 @@ def read(paths: Iterable[str], on_error: OnError | None = None) -> Iterator[Arti
     for item, where in _read_all(paths, report):
         aid = item.doc_id if isinstance(item, Extraction) else item.id
         if aid in seen:
-            report(SourceError(where, f"duplicate article id {aid!r}, first read at {seen[aid]}; "
-                                      "this copy is skipped (give each article its own id)"))
+            report(duplicate(aid, where, seen[aid]))
             continue
         seen[aid] = where
         yield item
 
 
+def duplicate(aid: str, where: str, first: str) -> SourceError:
+    """The error for a second article with one id (the first read wins)."""
+    return SourceError(where, f"duplicate article id {aid!r}, first read at {first}; "
+                              "this copy is skipped (give each article its own id)")
+
+
 def _read_all(paths: Iterable[str], report: OnError) -> Iterator[tuple[Article | Extraction, str]]:
+    for f, file_id in files(paths, report):
+        if f == "-":
+            yield from read_located(sys.stdin.buffer.read(), "-", "stdin", report)
+            continue
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            report(SourceError(str(f), f"cannot read: {exc.strerror or exc}"))
+            continue
+        yield from read_located(data, str(f), file_id, report)
+
+
+def files(paths: Iterable[str], report: OnError) -> Iterator[tuple[Path | str, str]]:
+    """(file, article id of a one-article file) for every file under `paths`, in reading order;
+    `-` (stdin) passes as it is.  `str(file)` is where its articles say they were read."""
     for path in paths:
         if path == "-":
-            yield from read_located(sys.stdin.buffer.read(), "-", "stdin", report)
+            yield "-", "stdin"
             continue
         p = Path(path)
         if p.is_dir():
-            files = [(f, _file_id(f.relative_to(p))) for f in _walk(p, report)]
+            yield from ((f, _file_id(f.relative_to(p))) for f in _walk(p, report))
         elif p.exists():
-            files = [(p, p.stem)]
+            yield p, p.stem
         else:
             report(SourceError(path, "no such file or directory"))
-            continue
-        for f, file_id in files:
-            try:
-                data = f.read_bytes()
-            except OSError as exc:
-                report(SourceError(str(f), f"cannot read: {exc.strerror or exc}"))
-                continue
-            yield from read_located(data, str(f), file_id, report)
 
 
 def _walk(root: Path, report: OnError) -> list[Path]:
@@ -174,7 +186,7 @@ def _read_json(text: str, where: str, file_id: str, report: OnError) -> Iterator
     except json.JSONDecodeError as exc:
         if text.lstrip().startswith("["):
             records = _array_prefix(text, where, exc, report)
-        elif len(text.strip().splitlines()) > 1:
+        elif "\n" in text.strip():
             records = _json_lines(text, where, report)
         else:
             report(SourceError(where, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"))
@@ -206,14 +218,47 @@ def _array_prefix(text: str, where: str, error: json.JSONDecodeError, report: On
                               "which are read)"))
 
 
-def _json_lines(text: str, where: str, report: OnError):
-    for n, line in enumerate(text.splitlines(), 1):
+def _json_lines(text: str, where: str, report: OnError, first_line: int = 1):
+    """Records of JSON Lines text whose first line is line `first_line` of file `where`.  Lines
+    end at "\n" only: a JSON string may hold U+2028 or U+0085 as they are, which str.splitlines
+    would take for line ends."""
+    for n, line in enumerate(text.split("\n"), first_line):
         if not line.strip():
             continue
         try:
             yield n, f"{where}:{n}", json.loads(line)
         except json.JSONDecodeError as exc:
             report(SourceError(f"{where}:{n}", f"invalid JSON line at column {exc.colno}: {exc.msg}"))
+
+
+def json_lines_head(head: bytes) -> bool:
+    """Does a file starting with `head` (up to at least its first line end) read as JSON Lines,
+    provided it is UTF-8 throughout and holds a second record?  Such a file can be read in runs
+    of lines (read_json_lines), each with the ids and places reading it whole would give."""
+    if head.startswith(tuple(bom for bom, _ in _BOMS)) or b"\x00" in head[:8192]:
+        return False
+    first, newline, _ = head.lstrip().partition(b"\n")
+    try:
+        text = head[:head.rindex(b"\n")].decode("utf-8-sig") if newline else ""
+        record = json.loads(first.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(record, dict) and _control_ratio(text[:4096]) <= 0.02
+
+
+def read_json_lines(data: bytes, where: str, file_id: str, first_line: int,
+                    report: OnError) -> Iterator[tuple[Article | Extraction, str]]:
+    """The records of a run of whole lines of a JSON Lines file, the run's first line being line
+    `first_line` of file `where` (1 for the file's start, where a BOM may be)."""
+    try:
+        text = data.decode("utf-8-sig" if first_line == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        report(SourceError(where, f"not UTF-8 text from line {first_line}: {exc.reason}"))
+        return
+    for index, rec_where, rec in _json_lines(text, where, report, first_line):
+        item = record_to_item(rec, rec_where, file_id, index, report, path=where)
+        if item is not None:
+            yield item, rec_where
 
 
 _TEXT_FIELDS = ("title", "date", "source", "url")

@@ -223,6 +223,22 @@ def seed_jsonl(seed_extractions, tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def corpus300(tmp_path_factory) -> Path:
+    """The first 300 lines of ../shared/corpus/news2018.jsonl (JSON Lines without ids); the
+    corpus must be there under CI=true."""
+    import itertools
+    corpus = REPO.parent / "shared" / "corpus" / "news2018.jsonl"
+    if not corpus.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the corpus must be at {corpus}")
+        pytest.skip(f"no corpus at {corpus}")
+    path = tmp_path_factory.mktemp("corpus") / "news300.jsonl"
+    with corpus.open(encoding="utf-8") as src:
+        path.write_text("".join(itertools.islice(src, 300)), encoding="utf-8")
+    return path
+
+
 # Volatile bookkeeping that differs between two loads of the same data.
 DUMP_SKIP_LABELS = ("KgLoad", "KgLock", "KgStore")
 DUMP_SKIP_PROPS = ("loaded_at",)

@@ -167,3 +167,19 @@ def test_wrong_password_fails_in_one_line_and_writes_nothing(request, neo4j_stor
     assert done.returncode != 0 and done.stdout == ""
     assert done.stderr == f"Error: Neo4j at {neo4j_store.uri} refused user 'neo4j': wrong credentials\n"
     assert articles(neo4j_store) == (0, 0)
+
+
+def test_extraction_pool_workers_die_on_sigterm_whatever_the_parent_handles():
+    """A parent that turned SIGTERM into SystemExit (an open embedded store does) must not pass
+    that on to the pool's workers: the pool's terminate() would wait on a worker running exit
+    code (seen: kg demo hung with a worker blocked on a lock held at the fork).  Checked in a
+    child process of its own: forking pytest, with its threads, could itself deadlock."""
+    code = ("import multiprocessing as mp, signal, sys\n"
+            "from kg.extraction import extractor\n"
+            "signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))\n"
+            "with mp.get_context('fork').Pool(1, initializer=extractor._warm) as pool:\n"
+            "    print(pool.apply(signal.getsignal, (signal.SIGTERM,)) == signal.SIG_DFL)\n")
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

@@ -111,6 +111,12 @@ def test_export_formats_and_errors(store, tmp_path):
         export(nx.MultiDiGraph(), "graphml", tmp_path)
     result = CliRunner().invoke(cli, ["export", "--format", "pdf", "-o", str(tmp_path / "x")])
     assert result.exit_code == 2 and "'pdf' is not one of" in result.output
+    for args, message in ((["-o", "x"], "give --format FORMAT -o PATH, or --neo4j-import DIR"),
+                          (["--format", "gexf", "--neo4j-import", "d"], "give --format FORMAT -o PATH, or"),
+                          (["--format", "gexf"], "--format needs -o PATH"),
+                          (["--neo4j-import", "d", "--center", "联影医疗"], "view options are for --format")):
+        result = CliRunner().invoke(cli, ["export", *args])
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
 
 
 def test_export_of_the_whole_store_on_either_engine(any_store, seed_extractions, request, tmp_path):

@@ -13,7 +13,7 @@ KG = Path(__file__).resolve().parent.parent / "kg"
 STAGES = [
     {"model", "errors", "data", "names"},   # plain data and identity: no I/O beyond kg/data
     {"sources"}, {"clean"}, {"extraction"}, {"resolve"}, {"store"},
-    {"api"},                                 # the conductor: sources -> ... -> store
+    {"api", "cluster"},                      # the conductor: sources -> ... -> store (here or on Dask)
     {"query", "output"}, {"viz"}, {"cli", "train"},  # kg.train: tools that rebuild kg/data files
 ]
 MAX_LINES = 400

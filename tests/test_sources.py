@@ -92,6 +92,16 @@ def test_json_lines_with_plain_keys(tmp_path):
     assert problems == []
 
 
+def test_json_lines_end_at_newlines_only(tmp_path):
+    """JSON keeps U+2028, U+0085 and form feeds inside strings as they are: not line ends."""
+    f = tmp_path / "w.jsonl"
+    f.write_text("".join(json.dumps({"title": f"t{i}", "text": f"甲\u2028乙\x85丙\x0c丁{i}"}, ensure_ascii=False) + "\n"
+                         for i in range(3)), encoding="utf-8")
+    articles = list(read([str(f)]))
+    assert [(a.id, a.record, a.text) for a in articles] == [(f"w#{i + 1}", i + 1, f"甲\u2028乙\x85丙\x0c丁{i}")
+                                                             for i in range(3)]
+
+
 def test_kg_extract_output_is_read_back_as_extractions(tmp_path):
     record = {"doc_id": "x", "title": "t", "date": None, "source": None, "url": None, "sha256": "0" * 64,
               "entities": [{"name": "联影医疗", "type": "Organization", "aliases": [], "mentions": []}],

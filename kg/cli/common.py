@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import click
 
@@ -49,6 +50,30 @@ class ProgressLine:
             click.echo("\r" + " " * 30 + "\r", nl=False, err=True)
 
 
+class ClusterProgress(ProgressLine):
+    """A cluster run: partitions done / all and articles per second, live on a terminal,
+    then one closing line (also in a log: a long backfill should say how it went)."""
+
+    def __init__(self):
+        super().__init__("articles")
+        self.start, self.parts = time.monotonic(), (0, 0)
+
+    def __call__(self, done: int, total: int, articles: int) -> None:
+        self.parts, self.n = (done, total), articles
+        if self.live:
+            click.echo(f"\r{self.line()}…", nl=False, err=True)
+
+    def line(self) -> str:
+        rate = self.n / max(time.monotonic() - self.start, 1e-9)
+        return f"{self.parts[0]}/{self.parts[1]} partitions, {self.n} articles, {rate:.1f} articles/s"
+
+    def done(self) -> None:
+        if self.live:
+            click.echo("\r" + " " * 70 + "\r", nl=False, err=True)
+        if self.parts[1]:
+            click.echo(f"kg: {self.line()}", err=True)
+
+
 class KgGroup(click.Group):
     """Turns a KgError anywhere into one line on stderr and exit status 1."""
 
@@ -62,6 +87,14 @@ class KgGroup(click.Group):
 
 def default_workers() -> int:
     return os.cpu_count() or 1
+
+
+def cluster_options(fn):
+    fn = click.option("--partitions", type=click.IntRange(min=1), metavar="N",
+                      help="With --cluster: N partitions (default: by input size, at least 4 per worker).")(fn)
+    return click.option("--cluster", metavar="ADDRESS", envvar="KG_CLUSTER",
+                        help="Extract on a Dask cluster: tcp://host:8786, or local:N for N worker "
+                             "processes here.  Also KG_CLUSTER.")(fn)
 
 
 def workers_option(fn):

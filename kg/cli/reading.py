@@ -1,4 +1,4 @@
-"""Commands that read the graph: query, why, status, viz, export, report."""
+"""Commands that read the graph: query, why, status, viz, report."""
 from __future__ import annotations
 
 import click
@@ -145,36 +145,6 @@ def viz(output, open_, store_uri, **choice):
     click.echo(f"{path}: {view.summary()}")
     if open_:
         webbrowser.open(path.resolve().as_uri())
-
-
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json", "csv"]), required=True,
-              help="graphml, gexf (Gephi, Cytoscape), json (node-link), csv (a directory: nodes.csv, edges.csv).")
-@click.option("-o", "--output", required=True, type=click.Path(), help="File to write (a directory for csv).")
-@view_options
-@store_option
-def export(fmt, output, store_uri, **choice):
-    """Write the whole graph, or part of it, for Gephi, Cytoscape or a script.
-
-    Without --center, --query or --new, every entity and fact the filters
-    keep, with no limit; with them, the graph kg viz would draw.  In GraphML,
-    GEXF and CSV properties are typed, lists of names joined with " | ", an
-    edge's evidence JSON text; JSON keeps lists as they are.
-
-    Example:
-
-    \b
-        kg export --format graphml -o kg.graphml
-        kg export --format gexf --center 联影医疗 --depth 2 -o lianying.gexf
-
-    Python: kg.viz.export.export(kg.graph(store, center=name), "graphml", path)
-    """
-    from kg.viz.export import export as write, graph
-
-    with open_store_for(store_uri) as store:
-        g = graph(store, **view_args(choice))
-    for path in write(g, fmt, output):
-        click.echo(f"{path}: {g.number_of_nodes()} nodes, {g.number_of_edges()} relationships")
 
 
 @cli.command()

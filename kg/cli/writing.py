@@ -1,46 +1,58 @@
 """Commands that write: extract, load, repair, demo (the whole product in one go)."""
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
-from kg.cli.common import Problems, ProgressLine, cli, open_store_for, store_option, workers_option
+from kg.cli.common import (ClusterProgress, Problems, ProgressLine, cli, cluster_options, open_store_for,
+                           store_option, workers_option)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl",
               show_default=True, help="One JSON object per article, or a readable table.")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Write here instead of standard output.")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Write here instead of standard output; with --cluster, a directory that "
+                   "each partition writes its own shard to (part-00000.jsonl …).")
 @workers_option
-def extract(paths, fmt, output, workers):
+@cluster_options
+def extract(paths, fmt, output, workers, cluster, partitions):
     """Extract entities and relations from articles at PATHS.
 
     PATHS are files, directories (read recursively) or - for standard input:
     WeChat JSON exports, JSON Lines, HTML pages or plain text, detected from
     their content.  Bad inputs are reported one line each on stderr; the
-    others are still extracted, and the exit status is 1.
+    others are still extracted, and the exit status is 1.  With --cluster the
+    same extraction runs on Dask workers, and the output is the same.
 
     Example:
 
     \b
         kg extract seeds --format jsonl -o seeds.jsonl
+        kg extract corpus/ --cluster tcp://scheduler:8786 -o shards/
 
     Python: kg.extract(paths, on_error)
     """
     from kg import api, output as out
 
-    problems = Problems()
-    results = api.extract(paths, on_error=problems, workers=workers)
-    if fmt == "jsonl":
-        for ex in results:
-            output.write(json.dumps(ex.to_json(), ensure_ascii=False, allow_nan=False) + "\n")
-    else:
-        out.write_rows(out.extraction_rows(results), "table", output)
-    output.flush()
+    problems, progress = Problems(), ClusterProgress()
+    if cluster and output:
+        if fmt != "jsonl":
+            raise click.UsageError("shards (--cluster with -o DIR) are JSON Lines; drop --format table")
+        shards = api.extract_shards(paths, output, cluster, problems, partitions, progress)
+        progress.done()
+        click.echo(f"kg: {shards.articles} articles in {len(shards.shards)} shards in {output}", err=True)
+        sys.exit(problems.exit_code())
+    results = api.extract(paths, problems, workers, cluster, partitions, progress)
+    with click.open_file(output or "-", "w", encoding="utf-8") as f:
+        if fmt == "jsonl":
+            for ex in results:
+                f.write(ex.to_line())
+        else:
+            out.write_rows(out.extraction_rows(results), "table", f)
+    progress.done()
     sys.exit(problems.exit_code())
 
 
@@ -50,7 +62,8 @@ def extract(paths, fmt, output, workers):
 @click.option("--batch-size", type=click.IntRange(min=1), default=200, show_default=True,
               help="Articles per write transaction.")
 @workers_option
-def load(paths, store_uri, batch_size, workers):
+@cluster_options
+def load(paths, store_uri, batch_size, workers, cluster, partitions):
     """Extract articles at PATHS and load them into the graph store.
 
     Re-run it whenever articles arrive: unchanged articles are skipped, an
@@ -64,6 +77,8 @@ def load(paths, store_uri, batch_size, workers):
     \b
         kg load seeds
         kg load new/ --store bolt://localhost:7687
+        kg load corpus/ --cluster local:4 --store neo4j://db1:7687
+        kg load shards/          # what `kg extract --cluster … -o shards/` wrote
 
     Python: kg.load(paths, store, on_error)
     """
@@ -72,10 +87,11 @@ def load(paths, store_uri, batch_size, workers):
     problems = Problems()
     with open_store_for(store_uri, create=True) as store:
         click.echo(f"Loading into {store.describe()}", err=True)
-        progress = ProgressLine("articles")
-        report = api.load(paths, store, on_error=problems, batch_size=batch_size,
-                          workers=workers, progress=progress)
+        progress, extracted = ProgressLine("articles"), ClusterProgress()
+        report = api.load(paths, store, on_error=problems, batch_size=batch_size, workers=workers,
+                          progress=progress, cluster=cluster, partitions=partitions, cluster_progress=extracted)
         progress.done()
+        extracted.done()
     _echo_report(report)
     sys.exit(problems.exit_code())
 

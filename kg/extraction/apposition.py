@@ -50,7 +50,7 @@ def _former_marks() -> tuple[str, ...]:
 
 def _title_ending_at(text: str, end: int, floor: int) -> tuple[int, str] | None:
     """(start, title) of the longest title that ends at `end`, with its modifiers."""
-    for t in _titles_longest():
+    for t in _titles_ending_with(text[end - 1:end]):
         start = end - len(t)
         if start >= floor and text.startswith(t, start):
             while True:                               # 全球执行副总裁, 中国区总裁
@@ -69,6 +69,16 @@ def _titles_longest() -> tuple[str, ...]:
     if "titles" not in _CACHE:
         _CACHE["titles"] = tuple(sorted(titles(), key=len, reverse=True))
     return _CACHE["titles"]
+
+
+def _titles_ending_with(char: str) -> tuple[str, ...]:
+    """Titles ending in `char`, longest first (the hot path tries only these)."""
+    if "by_last" not in _CACHE:
+        by_last: dict[str, list[str]] = {}
+        for t in _titles_longest():
+            by_last.setdefault(t[-1], []).append(t)
+        _CACHE["by_last"] = {c: tuple(ts) for c, ts in by_last.items()}
+    return _CACHE["by_last"].get(char, ())
 
 
 def chain(doc: Doc, person: Mention, floor: int) -> list[Link]:

@@ -6,6 +6,7 @@ with memory bounded by the chunk size.
 """
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterable, Iterator
 
 import kg.extraction.components  # noqa: F401  (registers the built-in components)
@@ -19,6 +20,7 @@ from kg.model import Article, Extraction
 
 _PIPELINE: Pipeline | None = None
 MAX_ARTICLE_CHARS = 100_000_000       # beyond anything written as one article; a guard, not a goal
+BATCH = 16                            # articles per Pipeline.pipe pass: enough to share the model's work
 
 
 def pipeline() -> Pipeline:
@@ -51,15 +53,59 @@ def run(article: Article, nlp: Pipeline | None = None) -> Doc:
 def extract(article: Article, nlp: Pipeline | None = None) -> Extraction:
     """Clean one article and run a pipeline (the default one) on it; an article longer than
     windows.WINDOW characters is extracted window by window (kg.extraction.windows)."""
+    result = extract_many([article], nlp)[0]
+    if isinstance(result, KgError):
+        raise result
+    return result
+
+
+def extract_many(articles: list[Article], nlp: Pipeline | None = None) -> list[Extraction | KgError]:
+    """Extract a batch of articles, in order: an article that fails gives its KgError, the
+    others their Extraction.  Articles of one window go through the pipeline together
+    (`Pipeline.pipe`); a long article's windows go one at a time, so memory stays bounded."""
     nlp = nlp or pipeline()
-    if len(article.text) > MAX_ARTICLE_CHARS:
-        raise SourceError(article.where or article.id, f"article of {len(article.text):,} characters is over "
-                                                       f"kg's limit of {MAX_ARTICLE_CHARS:,}; split it")
-    cleaned = clean_article(article)
+    out: list[Extraction | KgError | None] = []
+    batch: list[tuple[int, object, windows.Window]] = []
+    for article in articles:
+        try:
+            if len(article.text) > MAX_ARTICLE_CHARS:
+                raise SourceError(article.where or article.id, f"article of {len(article.text):,} characters is "
+                                                               f"over kg's limit of {MAX_ARTICLE_CHARS:,}; split it")
+            cleaned = clean_article(article)
+            parts = windows.windows(cleaned.text, cleaned.offsets)
+            first = next(parts, None)
+            if first is None:                  # nothing left after cleaning
+                out.append(_package(cleaned, []))
+                continue
+            second = next(parts, None)
+            if second is None:
+                batch.append((len(out), cleaned, first))
+                out.append(None)
+                continue
+            out.append(_windowed(nlp, cleaned, [first, second], parts))
+        except KgError as exc:
+            out.append(exc)
+        except Exception as exc:       # a bug must not lose the other articles
+            out.append(ComponentError(article.id, "pipeline", f"{type(exc).__name__}: {exc}"))
+    done = nlp.pipe([nlp.make_doc(cleaned.article, w.text, w.offsets) for _, cleaned, w in batch])
+    for (slot, cleaned, w), doc in zip(batch, done, strict=True):
+        out[slot] = doc if isinstance(doc, KgError) else _package(cleaned, [_findings(w, locate(doc))])
+    return out
+
+
+def _windowed(nlp: Pipeline, cleaned, head: list, rest) -> Extraction:
+    """A long article, window by window; only each window's findings are kept."""
     parts = []
-    for w in windows.windows(cleaned.text, cleaned.offsets):
-        doc = locate(nlp(nlp.make_doc(cleaned.article, w.text, w.offsets)))
-        parts.append((w, doc.entities, doc.relations, [s.text for s in doc.sentences]))
+    for w in (*head, *rest):
+        parts.append(_findings(w, locate(nlp(nlp.make_doc(cleaned.article, w.text, w.offsets)))))
+    return _package(cleaned, parts)
+
+
+def _findings(w: windows.Window, doc: Doc) -> tuple:
+    return w, doc.entities, doc.relations, [s.text for s in doc.sentences]
+
+
+def _package(cleaned, parts: list) -> Extraction:
     joined = windows.join(parts)
     a = cleaned.article
     return Extraction(doc_id=a.id, title=a.title, date=a.date, source=a.source, url=a.url,
@@ -76,17 +122,12 @@ def content_sha256(article: Article, text: str) -> str:
 Reporter = Callable[[KgError], None]
 
 
-def _safe_extract(article: Article) -> Extraction | KgError:
-    try:
-        return extract(article)
-    except KgError as exc:
-        return exc
-    except Exception as exc:           # a bug must not lose the other articles
-        return ComponentError(article.id, "pipeline", f"{type(exc).__name__}: {exc}")
-
-
 def _warm() -> None:
-    """Worker start-up: build the pipeline (jieba, lexicons) once per process."""
+    """Worker start-up: build the pipeline (jieba, lexicons) once per process.  The pool stops
+    its workers with SIGTERM (leaving `with Pool`): they must die then, not run a handler
+    inherited from the parent (the embedded store's exit_on_sigterm), whose exit code in a
+    forked child can wait forever on a lock some thread held at the fork."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     pipeline()
 
 
@@ -99,8 +140,8 @@ def extract_all(articles: Iterable[Article], on_error: Reporter,
     however long the input stream is."""
     pipeline()                         # a broken pipeline fails here, once; forked workers inherit it
     if workers <= 1:
-        for article in articles:
-            yield from _report([_safe_extract(article)], on_error)
+        for chunk in _chunks(articles, BATCH):
+            yield from _report(_extract_chunk(chunk), on_error)
         return
     import multiprocessing as mp
     from collections import deque
@@ -127,7 +168,17 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _extract_chunk(chunk: list[Article]) -> list[Extraction | KgError]:
-    return [_safe_extract(article) for article in chunk]
+    try:
+        return extract_many(chunk)
+    except Exception:                  # a bug outside any one article: find out whose, one by one
+        return [_one(article) for article in chunk]
+
+
+def _one(article: Article) -> Extraction | KgError:
+    try:
+        return extract_many([article])[0]
+    except Exception as exc:
+        return ComponentError(article.id, "pipeline", f"{type(exc).__name__}: {exc}")
 
 
 def _report(results: list[Extraction | KgError], on_error: Reporter) -> Iterator[Extraction]:

@@ -1,7 +1,10 @@
 """Extraction as a pipeline of small components over one Doc (spaCy-style).
 
 A component is a callable `Doc -> Doc` registered by name with what it needs
-(`requires`) and what it adds (`assigns`).  Stateless components are plain
+(`requires`) and what it adds (`assigns`).  A component may also offer
+`.pipe(docs) -> docs`, doing the same to many documents at once where that is
+cheaper (the name model tags a batch in one numpy pass); `Pipeline.pipe` uses
+it and falls back to one document at a time if the batch fails.  Stateless components are plain
 functions (`@component`); a component with state of its own (a compiled
 lexicon, a model) is made by a factory (`@factory`) that receives the
 pipeline's Vocab and is called once per pipeline.  `build_pipeline` checks
@@ -70,16 +73,42 @@ class Pipeline:
 
     def __call__(self, doc: Doc) -> Doc:
         for name, fn in self.steps:
-            try:
-                result = fn(doc)
-            except KgError:
-                raise
-            except Exception as exc:       # a bug in one component names the article and component
-                raise ComponentError(doc.article.id, name, f"{type(exc).__name__}: {exc}") from exc
-            if not isinstance(result, Doc):
-                raise ComponentError(doc.article.id, name, f"returned {type(result).__name__}, not Doc")
-            doc = result
+            doc = _apply(name, fn, doc)
         return doc
+
+    def pipe(self, docs: list[Doc]) -> list[Doc | KgError]:
+        """Run every document through the pipeline, step by step over the whole batch.  A
+        document a component fails on becomes that KgError; the others go on."""
+        out: list[Doc | KgError] = list(docs)
+        for name, fn in self.steps:
+            live = [i for i, d in enumerate(out) if isinstance(d, Doc)]
+            batch = getattr(fn, "pipe", None)
+            if batch is not None and len(live) > 1:
+                try:
+                    done = batch([out[i] for i in live])
+                    for i, d in zip(live, done, strict=True):
+                        out[i] = d
+                    continue
+                except Exception:          # find the document at fault one by one below
+                    pass
+            for i in live:
+                try:
+                    out[i] = _apply(name, fn, out[i])
+                except KgError as exc:
+                    out[i] = exc
+        return out
+
+
+def _apply(name: str, fn: ComponentFn, doc: Doc) -> Doc:
+    try:
+        result = fn(doc)
+    except KgError:
+        raise
+    except Exception as exc:               # a bug in one component names the article and component
+        raise ComponentError(doc.article.id, name, f"{type(exc).__name__}: {exc}") from exc
+    if not isinstance(result, Doc):
+        raise ComponentError(doc.article.id, name, f"returned {type(result).__name__}, not Doc")
+    return result
 
 
 def build_pipeline(names: Iterable[str], vocab: Vocab | None = None) -> Pipeline:

@@ -114,7 +114,7 @@ def find_titled(text: str, tags: Mapping[str, str], words: frozenset[int] = froz
                 or text[m.start() - 1:m.end()] in ("公司", "总部", "全部", "内部", "外部", "本部", "总司")):
             continue
         start = m.end()
-        if boundaries is not None and (m.start() not in boundaries or start not in boundaries) \
+        if boundaries is not None and m.start() not in boundaries and start not in boundaries \
                 and CJK_RE.match(text[m.start() - 1:m.start()] or "a"):
             continue                                # 上海市长宁区: 市长 is not a title here
         if start < len(text) and text[start] == " ":
