@@ -133,6 +133,16 @@ def join_cjk_spaces(text: Text) -> Text:
     return text.sub(_CJK_SPACE, "")
 
 
+_ASCII_PUNCT = re.compile(rf"(?<=[{CJK}”》）])[,;](?=\S)|(?<=\S)[,;](?=[{CJK}“《（])")
+_WIDE = {",": "，", ";": "；"}
+
+
+def widen_cjk_punctuation(text: Text) -> Text:
+    """A comma or semicolon typed in ASCII next to Chinese is a Chinese one (…之后,随着 ->
+    …之后，随着), so clause rules need not know both; 1,000 and English text keep theirs."""
+    return text.sub(_ASCII_PUNCT, lambda m: _WIDE[m.group(0)])
+
+
 _GLUED_TIMESTAMP = re.compile(r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}(?::\d{2})?(?=\S)", re.M)
 
 
@@ -247,7 +257,7 @@ def collapse_blank_lines(text: Text) -> Text:
 
 RULES: tuple[Callable[[Text], Text], ...] = (
     normalise_newlines, drop_invisible, normalise_width, drop_urls, collapse_spaces, strip_photo_credits,
-    join_cjk_spaces, split_glued_timestamps, drop_furniture, drop_spam,
+    join_cjk_spaces, widen_cjk_punctuation, split_glued_timestamps, drop_furniture, drop_spam,
     drop_repeated_paragraphs, repair_broken_lines, collapse_blank_lines,
 )
 

@@ -36,6 +36,12 @@ def test_spaces_inside_chinese_are_removed_but_not_around_latin():
     assert apply(clean.join_cjk_spaces, "uMR Ultra 搭载 uAIFI.LIVE 成像平台") == "uMR Ultra 搭载 uAIFI.LIVE 成像平台"
 
 
+def test_ascii_commas_beside_chinese_become_chinese_ones_and_offsets_hold():
+    text = clean.widen_cjk_punctuation(Text.of("半年之后,随着公告,银河基金;融资1,000万元; A, B and C."))
+    assert text.s == "半年之后，随着公告，银河基金；融资1,000万元; A, B and C."
+    assert list(text.pos) == list(range(len(text.s)))       # one character for one: offsets unchanged
+
+
 @pytest.mark.parametrize("line", [
     "您现在的位置:首页 封面 > 正文", "编辑推荐", "精彩图文", "点击蓝字 关注我们", "↓分享", "↓点赞", "↓在看",
     "阅读: 8", "作者: 中启源", "编辑：蓝悦", "来源：央视新闻", "■ 位于张江的医药企业 本报记者 陶磊 摄",
@@ -90,7 +96,7 @@ def test_offsets_map_clean_text_back_to_the_raw_text():
 
 def test_seed_004_holds_its_body_once_and_no_spam():
     _, doc = seed("004_7fc48dc5be17505f")
-    assert doc.text.count("3月19日,阿斯利康正式宣布在此建设细胞疗法创新中心") == 1
+    assert doc.text.count("3月19日，阿斯利康正式宣布在此建设细胞疗法创新中心") == 1
     assert doc.text.count("外资深耕浦东的进阶之路") == 1
     for spam in ("黑料", "吃瓜", "涩涩", "随机干扰码", "官方版", "以用户为中心", "14:41:59"):
         assert spam not in doc.text
@@ -101,7 +107,7 @@ def test_seed_002_has_no_navigation_or_footer():
     _, doc = seed("002_4f0c1d9f4ef4fb55")
     for furniture in ("您现在的位置", "编辑推荐", "精彩图文", "俱乐部专区", "阅读数", "CLUB EVENT"):
         assert furniture not in doc.text
-    assert doc.text.startswith("争夺“关键变量”,上海搭建医学创新“超级跑道”")
+    assert doc.text.startswith("争夺“关键变量”，上海搭建医学创新“超级跑道”")
     assert "上海临转院董事长王兴鹏表示" in doc.text
 
 

@@ -19,7 +19,6 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from kg import sources
 from kg.errors import KgError, SourceError

@@ -138,7 +138,7 @@ def _org_start(doc: Doc, end: int, floor: int) -> int:
     """Start of the organisation text ending at `end`, walking back over jieba's words: it stops
     at punctuation, a word that opens a clause (是, 由, 在 …), another title on a word boundary
     (中科院院士|复旦大学, not 海正药业董事|会) and at most MAX_ORG characters back."""
-    text, idx = doc.text, token_index(doc)
+    idx = token_index(doc)
     lower = max(floor, end - MAX_ORG)
     start = end
     i = idx.at(end - 1) if end > 0 else -1

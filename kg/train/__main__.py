@@ -1,9 +1,9 @@
-"""python -m kg.train COMMAND [options]; commands: ner."""
+"""python -m kg.train COMMAND [options]; commands: ner, gazetteer."""
 from __future__ import annotations
 
 import sys
 
-COMMANDS = {"ner": "kg.train.ner"}
+COMMANDS = {"ner": "kg.train.ner", "gazetteer": "kg.train.gazetteer"}
 
 
 def main(argv: list[str]) -> int:

@@ -8,7 +8,6 @@ only the n-grams that received a weight, re-numbered (see `to_arrays`).
 """
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np

@@ -3,10 +3,10 @@
 DEFAULT_PIPELINE names them in the order `kg extract` runs them."""
 from kg.extraction.components import (  # noqa: F401
     sentences, tokens, lexicon, persons, organizations, products, policies, events,
-    aliases, entities, relations, names_model, bylines,
+    aliases, entities, relations, names_model, bylines, gazetteer,
 )
 
 DEFAULT_PIPELINE = (
     "sentences", "bylines", "tokens", "names_model", "lexicon", "persons", "model_persons", "products",
-    "organizations", "model_organizations", "policies", "events", "aliases", "entities", "relations",
+    "organizations", "model_organizations", "policies", "events", "gazetteer", "aliases", "entities", "relations",
 )

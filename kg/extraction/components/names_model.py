@@ -72,9 +72,10 @@ def add_model_mentions(doc: Doc, label: str) -> None:
         a, b = span
         sure = s.score >= SURE
         overlapping = [m for m in doc.mentions if m.start < b and a < m.end]
-        if label == "PER" and sure and overlapping and all(
-                m.type == PER and a <= m.start and m.end <= b and (m.start, m.end) != (a, b) for m in overlapping):
-            for m in overlapping:
+        if sure and overlapping and all(
+                m.type == etype and a <= m.start and m.end <= b and (m.start, m.end) != (a, b) for m in overlapping) \
+                and (label == "PER" or _longer_name(doc, a, b, overlapping)):
+            for m in overlapping:                           # 杰夫 -> 杰夫马萨, 阿里巴巴集团 -> 阿里巴巴集团达摩院
                 doc.mentions.remove(m)
         elif overlapping:
             continue
@@ -175,6 +176,15 @@ def organisation_like(doc: Doc, start: int, end: int, sure: bool = False) -> boo
     return sure and (bool(proper) or one_word)                 # 曼联, 皇马: a club jieba files as a place
 
 
+def _longer_name(doc: Doc, a: int, b: int, inner: list) -> bool:
+    """Does a sure model span name a unit of the organisation a rule found inside it (阿里巴巴集团
+    达摩院, 中国信通院华东分院): it starts with that name and ends in an organisation ending of its own?"""
+    name = doc.text[a:b]
+    suffix = next((x for x in org_suffixes_longest_first() if name.endswith(x)), None)
+    return suffix is not None and org_suffixes()[suffix] == "org" and any(m.start == a for m in inner) \
+        and max(m.end for m in inner) <= b - len(suffix) and "、" not in name and not re.search(r"[和与及]", name)
+
+
 def _quoted(doc: Doc, start: int, end: int) -> bool:
     return doc.text[start - 1:start] in "“\"「『" and doc.text[end:end + 1] in "”\"」』"
 
@@ -213,4 +223,6 @@ def person_like(doc: Doc, start: int, end: int, sure: bool = False, certain: boo
     if tag is not None and not tag.startswith("nr") and not (certain and (chinese or transliterated)):
         return False                                            # 杨浦, 学科: a word, not a name
     after = doc.text[end:end + 1]
+    if CJK_RE.match(after) and end not in token_index(doc).ends and not certain:
+        return False                                            # 康诺思|腾: the word runs on
     return not (after and after in "省市区县局院所司部")

@@ -15,7 +15,7 @@ from kg import data
 from kg.extraction.doc import Doc
 from kg.extraction.pipeline import factory
 from kg.extraction.text import add_mention, has_anchor, is_generic, token_index, trace_left
-from kg.extraction.words import generic_places
+from kg.extraction.words import generic_places, org_suffix_re, org_suffixes
 from kg.model import EntityType
 
 PRODUCT = EntityType.PRODUCT
@@ -55,7 +55,9 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
                 and not (kind == "inn" and ending_re().match(doc.text, e)):
             continue                                  # 地平仪, 头孢菌: the ending runs on into a word
         covering = doc.tokens[idx.at(s)] if doc.tokens else None
-        if kind == "dosage" and covering and covering.start < s and covering.tag not in ("x", "eng"):
+        qualified = _qualifier_after(doc.text, e) > 0          # …灭活疫苗(Vero细胞): a registered name
+        if kind == "dosage" and covering and covering.start < s and covering.tag not in ("x", "eng") \
+                and not qualified:
             continue                                  # 芯片, 图片: the ending is part of a common word
         if kind == "dosage" and doc.text[s - 1:s] in "这那该此每整一几两半全各":
             continue                                  # 这片土地: a demonstrative, not a drug
@@ -64,6 +66,8 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
             drugs[e] = start
         elif kind == "dosage" and s in drugs:
             start = drugs[s]                          # 奥莫替尼 + 片
+        elif qualified:
+            start = _registered_start(doc, s)
         else:
             start = _skip_category(doc.text, trace_left(doc, s, 16), s)
         name = doc.text[start:e]
@@ -71,11 +75,43 @@ def find_by_ending(doc: Doc) -> list[tuple[int, int]]:
             continue                                  # 铂, 注射液: an ending alone names nothing
         if kind == "device" and not has_anchor(doc, start, s, national=False):
             continue                                  # 中国手术机器人, 腔镜手术机器人: a kind, not a brand
-        if kind == "dosage" and s not in drugs and not (
+        if kind == "dosage" and s not in drugs and not qualified and not (
                 re.search(r"[\u4e00-\u9fff]{2}", doc.text[start:s]) and has_anchor(doc, start, s)
                 and (len(m.group(0)) > 1 or _drug_like(doc, start, s))):
             continue                                  # 华语片, 日语片: films, not tablets
-        out.append((start, e))
+        out.append((start, e + _qualifier_after(doc.text, e)))
+    return out
+
+
+_QUALIFIER = re.compile(r"[（(](?=[^（）()]{0,14}[A-Za-z0-9])[^（）()，。、\n]{2,14}[）)]")
+
+
+def _qualifier_after(text: str, e: int) -> int:
+    """Length of a bracketed qualifier that is part of a registered name:
+    新型冠状病毒灭活疫苗(Vero细胞), 重组新型冠状病毒疫苗(5型腺病毒载体)."""
+    m = _QUALIFIER.match(text, e)
+    return m.end() - e if m and re.search(r"[\u4e00-\u9fff]", m.group(0)) else 0
+
+
+def _registered_start(doc: Doc, s: int) -> int:
+    """A registered name (新型冠状病毒灭活疫苗(Vero细胞)) holds verbs and generic words; it starts
+    after the company that owns it, a 的, or a break."""
+    floor = max(0, s - 16)
+    return max([floor] + [m.end for m in doc.mentions if floor <= m.end <= s]
+               + [m.end() for m in org_suffix_re().finditer(doc.text, floor, s) if org_suffixes()[m.group(0)] == "org"]
+               + [i + 1 for i in range(floor, s) if doc.text[i] in "的，。；：、,;:\n（）() "])
+
+
+def merge_adjacent(doc: Doc, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Product names written back to back are one name: Sentire|思腾|®|腔镜手术机器人."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(set(spans)):
+        if out and out[-1][1] <= a and re.fullmatch(r"[®™ ]*", doc.text[out[-1][1]:a]):
+            out[-1] = (out[-1][0], b)
+        elif out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
     return out
 
 
@@ -154,6 +190,7 @@ def find_codes_and_models(doc: Doc) -> list[tuple[int, int]]:
         number = m.start(2)
         brand_tok = doc.tokens[idx.at(number - 1)] if number else None
         if brand_tok is None or brand_tok.end != number or len(brand_tok.text) < 2 \
+                or doc.text[brand_tok.start - 1:brand_tok.start].isdigit() \
                 or brand_tok.tag not in ("x", "nz", "eng", "j") and not (
                     brand_tok.tag in ("n", "nr", "nrt") and _PRODUCT_NEWS.search(_sentence_of(doc, number))) \
                 or re.match(r"[\d.,]*(?:\.\d|年|月|日|号|个|家|款|项|名|位|人|亿|万|%|天|周|岁|届|次|期|倍)", doc.text[number:]):
@@ -194,8 +231,13 @@ _QUOTED_AFTER = re.compile(r"(?:产品|药物|新药|疗法|器械|设备|系统
                            r"[—\-：:\s]{0,3}[“\"]([\u4e00-\u9fffA-Za-z0-9·\-]{2,12})[”\"]")
 
 
+# A Latin name right after a product word: 基座模型Med-Go-32B, 芯片M3 (not an acronym alone: 平台AI).
+_LATIN_AFTER = re.compile(r"(?:模型|大模型|芯片|系统|软件|平台|机器人|疗法|药物|抗体)"
+                          r"([A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)+|[A-Z][a-z]+[A-Z0-9][A-Za-z0-9]*)(?![A-Za-z0-9])")
+
+
 def find_brands(doc: Doc) -> list[tuple[int, int]]:
-    out = []
+    out = [m.span(1) for m in _LATIN_AFTER.finditer(doc.text) if not is_generic(m.group(1))]
     for m in _CAMEL.finditer(doc.text):
         i = doc.sentence_at(m.start())
         if i >= 0 and _MADE.search(doc.sentences[i].text) and not is_generic(m.group(0)) \
@@ -254,7 +296,7 @@ def make_products(vocab):
     def products(doc: Doc) -> Doc:
         found = find_by_ending(doc) + find_in_context(doc) + find_branded(doc) + find_codes_and_models(doc) \
             + find_brands(doc)
-        for a, b in sorted(set(found)):
+        for a, b in merge_adjacent(doc, found):
             for p in [p for p in doc.mentions if (p.start, p.end) == (a, b) and p.rule == "model"]:
                 doc.mentions.remove(p)                 # 达伯华: the model's person is a brand
             add_mention(doc, a, b, PRODUCT, "product")

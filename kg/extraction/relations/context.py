@@ -40,6 +40,15 @@ def trigger_hits(ctx: "Context", relation: str, role: str, etype: EntityType):
                 yield i, s.start + m.start(), s.start + m.end(), targets
 
 
+def unstated(sentence: str, pos: int) -> bool:
+    """Does the clause before `pos` make the act a question, a denial or a rumour (是否会入股,
+    否认收购, 传闻合作)?  Then the article does not state it (gold/GUIDE.md H10)."""
+    return bool(_UNSTATED.search(sentence, max(0, pos - 8), pos))
+
+
+_UNSTATED = data.alternation_re(data.word_list("unstated_marks"))
+
+
 @dataclass
 class EntityMention:
     """A mention with the entity it was resolved to."""
@@ -123,8 +132,8 @@ def is_joined(ctx: Context, a: EntityMention, b: EntityMention) -> bool:
     for p in ctx.by_sentence.get(a.sentence, []):
         if p.type == PER and a.end <= p.start and p.end <= b.start:
             gap = gap.replace(ctx.text(p.start, p.end), "")
-    gap = re.sub(r"教授|研究员|院士|博士|团队|课题组|等", "", gap)
-    return bool(re.fullmatch(r"(?:、|与|和|及|以及|联合|携手|同|，|,|\s)*", gap)) and gap.strip() != "，"
+    gap = re.sub(r"教授|研究员|院士|博士|团队|课题组|等|[（(](?:领投|跟投|参投|联合领投|共同领投)[)）]", "", gap)
+    return bool(re.fullmatch(r"(?:、|与|和|及|以及|联合|携手|同|，|,|/|\s)*", gap)) and gap.strip() != "，"
 
 
 def group_before(ctx: Context, pos: int, sentence: int, etype: EntityType = ORG, max_gap: int = 8) -> list[EntityMention]:

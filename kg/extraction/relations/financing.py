@@ -23,7 +23,7 @@ from functools import cache
 from kg import data
 from kg.extraction.relations.attributes import find_amount, find_date
 from kg.extraction.relations.context import (
-    ORG, PER, Context, EntityMention, group_after, group_before, make_rel, pairs,
+    ORG, PER, Context, EntityMention, group_after, group_before, make_rel, pairs, unstated,
 )
 from kg.model import Attrs, Relation, RelationType
 
@@ -103,8 +103,9 @@ def _round_investors(ctx: Context, i: int, raiser: EntityMention, attrs: Attrs) 
             if by:
                 group = group_after(ctx, by[0].start, i, ORG, max_gap=0)
         investors += group
-    for m in _words("investor_lists").finditer(s.text):   # 投资方包括 A、B、C
-        investors += group_after(ctx, s.start + m.end(), i, ORG, max_gap=4)
+    for m in _words("investor_lists").finditer(s.text):   # 投资方为A(领投)、B/C、D …: every name to the clause's end
+        end = re.search(r"[。；;]|等(?:机构|投资方|投资人|股东)?|$", s.text[m.end():])
+        investors += [o for o in ctx.of(i, ORG) if s.start + m.end() <= o.start < s.start + m.end() + end.start()]
     by_only = re.search(r"由([^，。；]{2,30}?)(?:独家|联合|共同)?投资", s.text)
     if by_only:
         investors += [o for o in ctx.of(i, ORG) if s.start + by_only.start(1) <= o.start < s.start + by_only.end(1)]
@@ -127,9 +128,9 @@ def _stakes(ctx: Context, i: int, attrs: Attrs) -> list[Relation]:
         vpos, vend = s.start + m.start(), s.start + m.end()
         if ctx.inside_mention(i, vpos, vend):
             continue
-        if re.match(r"(?:总监|经理|人|机构|方|者|基金|公司|平台|合伙人|领域|规模|效率|热情|价值|逻辑|策略|项目)",
-                    s.text[m.end():]):
-            continue                                      # 投资总监, 投资机构: a noun, not the verb
+        if re.match(r"(?:总监|经理|人|机构|方|者|基金|公司|平台|合伙人|领域|规模|效率|热情|价值|逻辑|策略|项目|股东|子公司|比例)",
+                    s.text[m.end():]) or unstated(s.text, m.start()):
+            continue                                      # 投资总监, 控股股东, 是否会入股: not a stated act
         investors = group_before(ctx, vpos, i, ORG, max_gap=10) or group_before(ctx, vpos, i, PER, max_gap=4)
         targets = [t for t in group_after(ctx, vend, i, ORG, max_gap=4)
                    if not re.search(r"[，,。；;：:]", ctx.text(vend, t.start))]
@@ -146,8 +147,7 @@ def _stakes(ctx: Context, i: int, attrs: Attrs) -> list[Relation]:
                     if a.name != t.name]
     for pattern in _stake_patterns():
         for m in pattern.finditer(s.text):
-            owner = _mention_in(ctx, i, s.start + m.start("a"), s.start + m.end("a"))
-            owned = _mention_in(ctx, i, s.start + m.start("b"), s.start + m.end("b"))
+            owner, owned = (_mention_of(ctx, i, s.start, m, g) for g in ("a", "b"))
             if owner and owned and owner.name != owned.name:
                 out.append(make_rel(owner, INVESTS_IN, owned, ctx, i, "stake", attrs))
     return out
@@ -157,6 +157,15 @@ def _stakes(ctx: Context, i: int, attrs: Attrs) -> list[Relation]:
 def _stake_patterns() -> tuple[re.Pattern, ...]:
     """Patterns with named groups a (the investor) and b (what it owns), from kg/data/stakes.txt."""
     return data.patterns("stakes.txt")
+
+
+def _mention_of(ctx: Context, i: int, offset: int, m: re.Match, group: str) -> EntityMention | None:
+    """The mention a stake pattern's group names: group `a` holds it (the one ending last
+    inside); an empty group `a_next` marks where it starts (大股东|露露集团已经…)."""
+    if group in m.re.groupindex:
+        return _mention_in(ctx, i, offset + m.start(group), offset + m.end(group))
+    pos = offset + m.start(group + "_next")
+    return next((x for x in ctx.of(i, ORG) + ctx.of(i, PER) if x.start == pos), None)
 
 
 def _mention_in(ctx: Context, i: int, start: int, end: int) -> EntityMention | None:

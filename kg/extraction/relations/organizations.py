@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from kg import data
+
 from kg.extraction.relations.attributes import find_amount, find_date
 from kg.extraction.relations.context import (
-    EVT, ORG, PER, POL, Context, EntityMention, find_word, group_after, group_before, make_rel, pairs, trigger_hits, trigger_re, triggers,
+    EVT, ORG, PER, POL, Context, EntityMention, find_word, unstated, group_after, group_before, make_rel, pairs, trigger_re, triggers,
 )
 from kg.model import Attrs, Relation, RelationType
 
@@ -22,6 +24,9 @@ def partners_with(ctx: Context) -> list[Relation]:
         lead = group_after(ctx, s.start, i, max_gap=2)
         for m in trigger_re("PARTNERS_WITH", "partner").finditer(s.text):
             pos = s.start + m.start()
+            if s.text.startswith(_PARTNER_NOUN_TAILS, m.end()) \
+                    or unstated(s.text, m.start()) or ctx.inside_mention(i, pos, s.start + m.end()):
+                continue                      # 英特尔、思科等合作伙伴, WHO数字健康合作中心: not an act
             group = group_before(ctx, pos, i, max_gap=14)
             if len(group) < 2 and len(lead) >= 2 and not [o for o in orgs if lead[-1].end <= o.start < pos]:
                 group = lead                  # 英矽智能、迈威生物与上海皓元，作为…，正式达成战略合作协议
@@ -29,7 +34,15 @@ def partners_with(ctx: Context) -> list[Relation]:
                 obj = group_after(ctx, s.start + m.end(), i, max_gap=3)
                 for o in obj[:1]:
                     out.append(make_rel(group[-1], RelationType.PARTNERS_WITH, o, ctx, i, "partner-object"))
-            if len(group) >= 2:
+            listed = _with_list(ctx, i, pos)
+            if listed:                        # A与B、C及旗下…企业、D等签订…协议: A with each of them
+                out += [make_rel(listed[0], RelationType.PARTNERS_WITH, o, ctx, i, "partner-each") for o in listed[1:]]
+                continue
+            if len(group) >= 3 and ctx.text(group[0].end, group[1].start) in ("与", "和", "同") \
+                    and all(ctx.text(a.end, b.start) == "、" for a, b in zip(group[1:], group[2:])):
+                out += [make_rel(group[0], RelationType.PARTNERS_WITH, o, ctx, i, "partner-each")
+                        for o in group[1:]]         # A与B、C、D签约: A with each, not B with C
+            elif len(group) >= 2:
                 out += pairs(group, ctx, i, "partner")
             elif len(group) == 1:
                 # 礼来上海创新孵化器…与分子之心等本土企业签约合作
@@ -45,7 +58,22 @@ def partners_with(ctx: Context) -> list[Relation]:
     return out
 
 
+# 合作 followed by these is a noun (合作伙伴) or part of a name (数字健康合作中心), not an act.
+_PARTNER_NOUN_TAILS = data.word_list("partner_noun_tails")
 _OBJECT_VERBS = ("联动", "携手", "牵手", "结盟")
+
+
+def _with_list(ctx: Context, i: int, pos: int) -> list[EntityMention]:
+    """[A, B, C, …] for `A与B、C、…等 <trigger>` in the clause before `pos`: every organisation
+    between A's 与 and the trigger is A's partner, whatever else the list holds."""
+    s = ctx.doc.sentences[i]
+    clause = max(s.text.rfind(c, 0, pos - s.start) for c in "，。；") + 1 + s.start
+    orgs = [o for o in ctx.of(i, ORG) if clause <= o.start and o.end <= pos]
+    hub = next((o for o in orgs if ctx.text(o.end, o.end + 1) in ("与", "同")), None)
+    if hub is None:
+        return []
+    partners = [o for o in orgs if o.start > hub.end and o.name != hub.name]
+    return [hub, *partners] if len(partners) >= 2 and "、" in ctx.text(hub.end, pos) else []
 
 
 def _with_partner(ctx: Context, i: int, pos: int) -> EntityMention | None:
@@ -79,10 +107,13 @@ def invests_in(ctx: Context) -> list[Relation]:
         out += _round_led(ctx, i, attrs)
         for m in trigger_re("INVESTS_IN", "verb").finditer(s.text):
             vpos, vend = s.start + m.start(), s.start + m.end()
-            if ctx.inside_mention(i, vpos, vend):
-                continue
-            if re.match(r"(?:总监|经理|人|机构|方|者|执行|基金|公司|平台|合伙人|领域|规模|效率|热情)", s.text[m.end():]):
-                continue                      # 投资总监, 投资机构: a noun, not the verb
+            if ctx.inside_mention(i, vpos, vend) or s.text[m.start() - 1:m.start()] in ("(", "（"):
+                continue                      # 高瓴资本(领投)、…: a note on a list item, not a verb
+            if re.match(r"(?:总监|经理|人|机构|方|者|执行|基金|公司|平台|合伙人|领域|规模|效率|热情|股东|子公司|比例)",
+                        s.text[m.end():]):
+                continue                      # 投资总监, 控股股东: a noun, not the verb
+            if unstated(s.text, m.start()):
+                continue                      # 是否会入股, 否认收购: not a stated fact
             investors = group_before(ctx, vpos, i, max_gap=12)
             targets = [t for t in group_after(ctx, vend, i, max_gap=4)
                        if not re.search(r"[，,。；;：:]", ctx.text(vend, t.start))]
@@ -96,6 +127,8 @@ def invests_in(ctx: Context) -> list[Relation]:
             founders = group_before(ctx, vpos, i, max_gap=14)
             created = [o for o in group_after(ctx, vend, i, max_gap=16)
                        if o.name.endswith(FOUNDED_KINDS) or _founded_here(ctx, o, vend)]
+            if not created and founders and ctx.text(founders[0].start - 1, founders[0].start) == "由":
+                created = [o for o in ctx.of(i, ORG) if o.end == founders[0].start - 1]   # C由A和B共同成立
             for c in created[:1]:
                 for f in founders:
                     if f.name != c.name:
