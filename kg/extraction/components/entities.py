@@ -177,6 +177,11 @@ def canonical(forms: list[str], alias_only: set[str]) -> str:
     return max(chinese, key=lambda f: (len(re.sub(r"[^\u4e00-\u9fff]", "", f)), len(f), f))
 
 
+# Mentions that only echo a type: the model's guesses, gazetteer hits and repeats of a form.
+# Where a rule typed a form (Med-Go after 模型: a product), the rules' majority decides.
+_ECHOES = frozenset({"model", "gazetteer", "repeat"})
+
+
 @component("entities", requires=("mentions", "aliases"), assigns=("entities",))
 def entities(doc: Doc) -> Doc:
     mentions = select(fold_units(doc))
@@ -190,7 +195,8 @@ def entities(doc: Doc) -> Doc:
         ms = sorted((m for f in forms for m in by_form[f]), key=lambda m: m.start)
         if not ms:
             continue
-        etype = Counter(m.type for m in ms).most_common(1)[0][0]
+        ruled = [m for m in ms if m.rule not in _ECHOES] or ms
+        etype = Counter(m.type for m in ruled).most_common(1)[0][0]
         name = canonical(forms, alias_only)
         if etype == EntityType.ORGANIZATION and name in generic_places():
             continue                     # 上海 is a place, not an organisation

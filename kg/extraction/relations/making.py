@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from kg.extraction.relations.context import ORG, PRO, Context, EntityMention, group_before, make_rel
+from kg.extraction.words import generic_places, org_suffixes_longest_first
 from kg.model import Relation, RelationType
 from kg.names import role_of
 
@@ -92,6 +93,10 @@ def _named_after(ctx: Context) -> list[Relation]:
         if m.type == ORG and not _is_regulator(m):
             for form in [m.entity.name, *m.entity.aliases]:
                 orgs.setdefault(form, m)
+                ending = next((e for e in org_suffixes_longest_first() if form.endswith(e)), "")
+                stem = form[:len(form) - len(ending)]
+                if ending and len(stem) >= 2 and stem not in generic_places():
+                    orgs.setdefault(stem, m)          # 小米集团 -> 小米: the brand is the stem
     for p in (m for m in ctx.mentions if m.type == PRO):
         owner = next((o for form, o in sorted(orgs.items(), key=lambda kv: -len(kv[0]))
                       if len(form) >= 2 and p.name.startswith(form) and len(p.name) > len(form)), None)
