@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.errors import KgError, LoadError
 from kg.model import Extraction
-from kg.store import GraphStore
+from kg.store import GraphStore, history
 from kg.store.load import LoadReport, Progress
 from kg.store.load import load as load_extractions
 
@@ -40,11 +40,13 @@ class _Counting:
     on_error: OnError
     errors: int = 0
     load_errors: int = 0                  # counted by the loader's own report already
+    problems: list[str] = field(default_factory=list)
 
     def __call__(self, exc: KgError) -> None:
         if not getattr(exc, "warning", False):
             self.errors += 1
             self.load_errors += isinstance(exc, LoadError)
+            self.problems.append(str(exc))
         self.on_error(exc)
 
 
@@ -87,4 +89,6 @@ def load(paths: Iterable[str], store: GraphStore, on_error: OnError | None = Non
     report = load_extractions(store, extractions, batch_size=batch_size, progress=progress, on_error=counting)
     report.articles_rejected -= counting.load_errors
     report.articles_rejected += counting.errors
+    if counting.problems:             # on the load's record too: kg report lists them
+        history.note_problems(store, report.load_id, counting.problems, report.articles_rejected)
     return report

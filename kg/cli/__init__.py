@@ -2,10 +2,10 @@
 
     common.py    the group, shared options, one-line problems, progress
     writing.py   extract, load, repair, demo
-    reading.py   query, why, status, viz
-    bulk.py      export --neo4j-import
+    reading.py   query, why, status, viz, report
+    export.py    export --format graphml|gexf|json|csv, or --neo4j-import
 """
-from kg.cli import bulk, reading, writing  # noqa: F401  (registers the commands)
+from kg.cli import export, reading, writing  # noqa: F401  (registers the commands)
 from kg.cli.common import cli
 
 __all__ = ["cli", "main"]

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from kg.errors import KgError, LoadError, WriteFailed
 from kg.model import Extraction
 from kg.resolve import ArticleRows, EdgeRow, KnownNode, Resolver
-from kg.store import writes
+from kg.store import history, writes
 from kg.store.base import Counters, GraphStore
 
 
@@ -45,6 +45,7 @@ class LoadReport:
     counters: Counters = field(default_factory=Counters)
     nodes_touched: int = 0
     edges_touched: int = 0
+    load_id: str = ""                 # its record in the store (kg.store.history)
 
     @property
     def nodes_updated(self) -> int:
@@ -63,9 +64,9 @@ def load(store: GraphStore, extractions: Iterable[Extraction], batch_size: int =
          progress: Progress | None = None, on_error: OnError | None = None) -> LoadReport:
     """Write `extractions` into `store`; returns what changed.  An article the store refuses
     goes to `on_error` (default: raised) and the others load."""
-    report = LoadReport()
     with store.lock():
         store.ensure_schema()           # under the lock: two first loads would race to make it
+        report = LoadReport(load_id=history.begin(store))
         resolver = LazyResolver(store)
         for batch in _batches(extractions, batch_size):
             try:
@@ -85,11 +86,7 @@ def load(store: GraphStore, extractions: Iterable[Extraction], batch_size: int =
             store.renew()
             if progress:
                 progress(len(batch))
-        store.execute([(writes.record_load(), {
-            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "articles": report.articles_new + report.articles_changed + report.articles_unchanged,
-            "new": report.articles_new, "changed": report.articles_changed,
-            "unchanged": report.articles_unchanged, "rejected": report.articles_rejected})])
+        history.finish(store, report)
     return report
 
 
@@ -144,6 +141,7 @@ def load_batch(store: GraphStore, batch: list[Extraction], report: LoadReport,
         statements = retraction(store, changed, resolver)
         rows = [resolver.rows(ex) for ex in todo]
         statements += write_statements(rows)
+        statements += history.batch_statements(store, report.load_id, [ex.doc_id for ex in todo], shas, rows)
         try:
             counters = store.execute(statements)
         except WriteFailed:
