@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import KgError, LoadError
@@ -28,7 +28,7 @@ from kg.model import EntityType, Extraction
 from kg.names import norm
 from kg.resolve import curation as decisions_file
 from kg.resolve.curation import ANY, Curation, CurationError, Decision
-from kg.store import GraphStore
+from kg.store import GraphStore, history
 from kg.store import curate as applying
 from kg.store.dupes import Candidate, candidates
 from kg.store.load import LoadReport, Progress
@@ -49,11 +49,13 @@ class _Counting:
     on_error: OnError
     errors: int = 0
     load_errors: int = 0                  # counted by the loader's own report already
+    problems: list[str] = field(default_factory=list)
 
     def __call__(self, exc: KgError) -> None:
         if not getattr(exc, "warning", False):
             self.errors += 1
             self.load_errors += isinstance(exc, LoadError)
+            self.problems.append(str(exc))
         self.on_error(exc)
 
 
@@ -100,6 +102,8 @@ def load(paths: Iterable[str], store: GraphStore, on_error: OnError | None = Non
                               curation=decided)
     report.articles_rejected -= counting.load_errors
     report.articles_rejected += counting.errors
+    if counting.problems:             # on the load's record too: kg report lists them
+        history.note_problems(store, report.load_id, counting.problems, report.articles_rejected)
     return report
 
 

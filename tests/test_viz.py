@@ -1,16 +1,11 @@
-"""kg viz: choosing subgraphs from a real embedded store, and the page in real headless Chromium.
-
-The browser tests start Debian's chromium (/usr/bin/chromium) through playwright with the network
-refused twice over (an offline context, and every request but the page's own routed to a failure and
-recorded).  Without Chromium they skip, except under CI=true, where they fail.
-"""
+"""kg viz: choosing subgraphs from a real embedded store, and the page in real headless Chromium
+(tests/viz_helpers.py starts it, offline).  The page's controls: tests/test_viz_page.py."""
 from __future__ import annotations
 
 import json
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
@@ -21,43 +16,8 @@ from kg.cli import cli
 from kg.errors import QueryError
 from kg.query import library, run_query
 from kg.viz import PALETTE, NoSuchEntity, View, build_view, grass, layout, render_html, script_json
-
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")      # Debian's chromium package
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-HOSTILE_TITLE = "<img src=x onerror=window.__pwned=1>联影医疗发布新品<script>alert(1)</script>"
-HOSTILE_ARTICLE = {
-    "id": "hostile-1", "title": HOSTILE_TITLE, "date": "2025-10-20", "url": "javascript:window.__pwned=2",
-    "text": "<img src=x onerror=window.__pwned=1>联影医疗发布新品。\n\n"
-            "10月20日，联影医疗研发的uMR Ultra正式获得美国食品药品监督管理局批准上市。"
-            "<script>alert(1)</script>联影医疗高级副总裁、首席技术官李弘棣表示，"
-            "<img src=x onerror=alert(1)>这是重要的一步。"}
-
-
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory):
-    """The seeds plus one hostile article, loaded into an embedded store."""
-    from kg.store import open_store
-    from kg.api import load as load_paths
-
-    root = tmp_path_factory.mktemp("viz")
-    hostile = root / "hostile.json"
-    hostile.write_text(json.dumps(HOSTILE_ARTICLE, ensure_ascii=False), encoding="utf-8")
-    problems = []
-    with open_store(str(root / "store")) as store:
-        load_paths([str(REPO / "seeds"), str(hostile)], store,
-                   on_error=lambda e: None if getattr(e, "warning", False) else problems.append(e))
-    assert not problems
-    return root / "store"
-
-
-@pytest.fixture(scope="module")
-def store(store_path):
-    from kg.store import open_store
-    with open_store(str(store_path)) as s:
-        yield s
-
+from viz_helpers import (HOSTILE_TITLE, REPO, browser, hover, open_page, point, store,  # noqa: F401 (fixtures)
+                         store_path, synthetic_view)
 
 def names(view: View) -> set[str]:
     return {d["name"] for _, d in view.graph.nodes(data=True)}
@@ -217,7 +177,7 @@ def test_page_is_self_contained_and_stable(store, tmp_path):
     assert not re.search(r"(src|href|action)\s*=|<link|<iframe|<img|<object|<embed", markup, re.I)
     styles = "".join(re.findall(r"<style>(.*?)</style>", first, flags=re.S))
     assert not re.search(r"""@import|url\((?!"?data:)""", styles, re.I)
-    assert len(re.findall(r"<script\b", markup)) == 3                # data, vis-network, the page
+    assert len(re.findall(r"<script\b", markup)) == 4                # data, vis-network, page, filters
     assert "Content-Security-Policy" in first and "default-src 'none'" in first
     assert HOSTILE_TITLE not in first and "\\u003cimg src=x" in first
 
@@ -236,78 +196,6 @@ def test_style_grass_matches_the_palette():
 
 
 # -- the page in headless Chromium -------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    why = None if Path(CHROMIUM).exists() else f"{CHROMIUM} is missing (apt-get install -y chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        why = why or f"playwright is not installed: {exc}"
-    if why:
-        if os.environ.get("CI") == "true":
-            pytest.fail(why)
-        pytest.skip(why)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@dataclass
-class Opened:
-    page: object
-    errors: list = field(default_factory=list)       # console errors and uncaught exceptions
-    requests: list = field(default_factory=list)     # anything but the page itself
-    dialogs: list = field(default_factory=list)
-
-
-@pytest.fixture
-def open_page(browser):
-    contexts = []
-
-    def _open(path: Path) -> Opened:
-        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 800})
-        contexts.append(context)
-        page = context.new_page()
-        opened, url = Opened(page), path.resolve().as_uri()
-
-        def route(r):
-            if r.request.url == url:
-                r.continue_()
-            else:
-                opened.requests.append(r.request.url)
-                r.abort()
-        context.route("**/*", route)
-        page.on("request", lambda r: r.url != url and opened.requests.append(r.url))
-        page.on("console", lambda m: m.type == "error" and opened.errors.append(m.text))
-        page.on("pageerror", lambda e: opened.errors.append(str(e)))
-        page.on("dialog", lambda d: (opened.dialogs.append(d.message), d.dismiss()))
-        page.goto(url)
-        page.wait_for_function("window.kgFirstDraw !== undefined", timeout=60_000)
-        return opened
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
-def _point(page, *node_ids):
-    """Viewport coordinates of a node, or of the middle of the straight edge between two nodes."""
-    return page.evaluate("""ids => {
-        const net = kgView.network, pos = Object.values(net.getPositions(ids));
-        const m = net.canvasToDOM({x: pos.reduce((s, p) => s + p.x, 0) / pos.length,
-                                   y: pos.reduce((s, p) => s + p.y, 0) / pos.length});
-        const box = document.getElementById('network').getBoundingClientRect();
-        return [m.x + box.left, m.y + box.top];
-    }""", list(node_ids))
-
-
-def _hover(page, *node_ids) -> str:
-    page.mouse.move(*_point(page, *node_ids))
-    page.wait_for_selector("div.vis-tooltip", state="visible")
-    return page.locator("div.vis-tooltip").inner_text()
-
 
 @pytest.mark.browser
 def test_the_harness_sees_requests_errors_and_dialogs(open_page, tmp_path):
@@ -332,9 +220,9 @@ def test_seed_view_in_chromium(store, open_page, tmp_path):
                                                          e.label, kgView.data.nodes.find(d => d.id === e.to).name])""")
     assert sorted(map(tuple, edges)) == sorted(facts(view))
     assert ["联影医疗", "DEVELOPS", "uMR Ultra"] in edges
-    assert page.locator("#legend li").all_inner_texts() == ["Organization (1)", "Person (1)", "Product (2)"]
+    assert page.locator("#legend li:not([hidden])").all_inner_texts() == ["Organization (1)", "Person (1)", "Product (2)"]
     center = next(v for v, d in view.graph.nodes(data=True) if d["name"] == "联影医疗")
-    tip = _hover(page, center)
+    tip = hover(page, center)
     assert "Organization" in tip and "United Imaging" in tip and "first seen" in tip
     page.locator('#legend input[data-type="Person"]').uncheck()
     assert page.evaluate("kgView.nodes.get().filter(n => n.hidden).length") == 1
@@ -352,7 +240,7 @@ def test_screenshot_of_a_seed_view(store, open_page, tmp_path):
     view = build_view(store, center="联影医疗", depth=2)
     opened = open_page(render_html(view, tmp_path / "d2.html"))
     ends = next((u, v) for u, v in view.graph.edges() if view.graph.nodes[v]["name"] == "uEXPLORER")
-    assert "uEXPLORER带来1.6毫米" in _hover(opened.page, *ends)        # the evidence, on hover
+    assert "uEXPLORER带来1.6毫米" in hover(opened.page, *ends)        # the evidence, on hover
     target = tmp_path / "shot.png"
     opened.page.screenshot(path=str(target))
     assert target.stat().st_size > 10_000 and opened.errors == [] and opened.requests == []
@@ -368,12 +256,12 @@ def test_hostile_article_renders_as_text(store, open_page, tmp_path):
     assert HOSTILE_TITLE in [e["title"] for e in data["evidence"]]
     opened = open_page(render_html(view, tmp_path / "hostile.html"))
     page = opened.page
-    assert HOSTILE_TITLE in _hover(page, *ends)
-    x, y = _point(page, *ends)
+    assert HOSTILE_TITLE in hover(page, *ends)
+    x, y = point(page, *ends)
     page.mouse.click(x, y)
     assert HOSTILE_TITLE in page.locator("#details").inner_text()
     assert page.evaluate("document.querySelectorAll('img, iframe, object, embed').length") == 0
-    assert page.evaluate("document.querySelectorAll('script').length") == 3
+    assert page.evaluate("document.querySelectorAll('script').length") == 4
     assert page.evaluate("document.querySelectorAll('a[href^=\"javascript\"]').length") == 0
     links = page.evaluate("[...document.querySelectorAll('#details a')].map(a => [a.protocol, a.rel])")
     assert links and all(link == ["http:", "noopener noreferrer"] for link in links)   # the seeds' WeChat links
@@ -408,7 +296,7 @@ def test_hostile_names_everywhere(open_page, tmp_path):
 def test_first_draw_times(open_page, tmp_path, capsys):
     """Reported, not asserted: navigation start to vis-network's first afterDrawing."""
     for n in (300, 1000):
-        opened = open_page(render_html(synthetic_view(n), tmp_path / f"n{n}.html"))
+        opened = open_page(render_html(synthetic_view(n, reserve=min(200, n // 3)), tmp_path / f"n{n}.html"))
         ms = opened.page.evaluate("window.kgFirstDraw")
         assert opened.page.evaluate("kgView.nodes.length") == n
         assert opened.errors == [] and opened.requests == []
@@ -416,21 +304,12 @@ def test_first_draw_times(open_page, tmp_path, capsys):
             print(f"\nkg viz first draw, {n} nodes: {ms:.0f} ms")
 
 
-def synthetic_view(n: int, seed: int = 1) -> View:
-    """A View built directly: a scale-free graph of n entities with one evidence item per edge."""
-    import random
-    rnd = random.Random(seed)
-    shape = nx.barabasi_albert_graph(n, 1, seed=seed)
-    types = list(PALETTE)[:5]
-    g = nx.MultiDiGraph()
-    for i in shape:
-        g.add_node(str(i), type=types[i % 5], name=f"实体{i}号", aliases=[f"E{i}"], mentions=rnd.randint(1, 40),
-                   first_seen="2025-01-01", last_seen="2025-10-01", date="", url="", center=i == 0,
-                   degree=shape.degree(i))
-    for j, (u, v) in enumerate(shape.edges()):
-        g.add_edge(str(u), str(v), key=f"r{j}", type="PARTNERS_WITH" if j % 4 == 0 else "INVESTS_IN",
-                   role="", date="", amount="", evidence=[{
-                       "article": f"a{j}", "title": f"文章{j}", "date": "2025-05-01",
-                       "url": f"https://example.org/{j}", "sentence": f"实体{u}号投资了实体{v}号。",
-                       "fact_date": "", "role": "", "amount": ""}])
-    return View(g, f"synthetic {n}", f"synthetic-{n}")
+def test_the_page_assets_ship_with_the_package():
+    """Every file the page inlines (template, scripts, styles) matches kg.viz's package-data globs."""
+    import fnmatch
+    import tomllib
+    globs = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["kg.viz"]
+    assets = [p.name for p in (REPO / "kg" / "viz").iterdir() if p.is_file() and p.suffix != ".py"]
+    assert {"template.html", "page.js", "filters.js", "page.css"} <= set(assets)
+    assert [a for a in assets if not any(fnmatch.fnmatch(a, g) for g in globs)] == []

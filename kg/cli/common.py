@@ -141,3 +141,34 @@ def open_store_for(store_uri, create: bool = False):
     """The store; read-only commands refuse a store path that holds no store (create=False)."""
     from kg.store import open_store
     return open_store(store_uri, create=create)
+
+
+def view_options(fn):
+    """Which part of the graph: kg viz and kg export choose it alike."""
+    for option in reversed([
+            click.option("--center", metavar="NAME", help="This entity's neighbourhood (a name or an alias)."),
+            click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True,
+                         help="Hops around --center."),
+            click.option("--query", "query_name", metavar="NAME|FILE",
+                         help="The nodes, relationships and paths a library query or .cypher file returns."),
+            param_option,
+            click.option("--new", is_flag=True, help="What the last load added and what surrounds it (kg report)."),
+            click.option("--types", metavar="LABELS", help="Only these entity types, e.g. Organization,Person."),
+            click.option("--rels", metavar="TYPES", help="Only these relation types, e.g. INVESTS_IN,APPROVED."),
+            click.option("--since", metavar="DATE", help="Only facts from articles dated DATE (yyyy[-mm[-dd]]) "
+                                                         "or later."),
+            click.option("--until", metavar="DATE", help="Only facts from articles dated DATE or earlier."),
+            click.option("--min-mentions", type=click.IntRange(min=0), default=0,
+                         help="Only entities mentioned N times or more."),
+            click.option("--limit", type=click.IntRange(min=1), help="Keep the N most relevant nodes (mentions, "
+                         "then degree): default 300; kg export of the whole graph: all.")]):
+        fn = option(fn)
+    return fn
+
+
+def view_args(choice: dict) -> dict:
+    """build_view's keywords from view_options' values."""
+    from kg.query import parse_params
+
+    args = dict(choice, query=choice.pop("query_name"), params=parse_params(list(choice.pop("params"))))
+    return {k: v for k, v in args.items() if v is not None}

@@ -1,9 +1,10 @@
-"""Commands that read the graph: query, why, status, viz."""
+"""Commands that read the graph: query, why, status, viz, report."""
 from __future__ import annotations
 
 import click
 
-from kg.cli.common import cli, format_option, open_store_for, param_option, store_option
+from kg.cli.common import (cli, format_option, open_store_for, param_option, store_option, view_args,
+                           view_options)
 
 
 @cli.command()
@@ -111,28 +112,17 @@ def status(fmt, store_uri):
 
 
 @cli.command()
-@click.option("--center", metavar="NAME", help="Show this entity's neighbourhood (a name or an alias).")
-@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Hops around --center.")
-@click.option("--query", "query_name", metavar="NAME|FILE",
-              help="Show the nodes, relationships and paths a library query or .cypher file returns.")
-@param_option
-@click.option("--types", metavar="LABELS", help="Only these entity types, e.g. Organization,Person.")
-@click.option("--rels", metavar="TYPES", help="Only these relation types, e.g. INVESTS_IN,APPROVED.")
-@click.option("--since", metavar="DATE", help="Only facts from articles dated DATE (yyyy[-mm[-dd]]) or later.")
-@click.option("--until", metavar="DATE", help="Only facts from articles dated DATE or earlier.")
-@click.option("--min-mentions", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Only entities mentioned at least N times.")
-@click.option("--limit", type=click.IntRange(min=1), default=300, show_default=True,
-              help="Keep the N most relevant nodes (by mentions, then degree); the page lists the rest.")
+@view_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file (default viz/<view>.html).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in a web browser.")
 @store_option
-def viz(center, depth, query_name, params, types, rels, since, until, min_mentions, limit, output, open_,
-        store_uri):
+def viz(output, open_, store_uri, **choice):
     """Draw part of the graph as one HTML page that works offline.
 
-    Without --center or --query, the most mentioned entities.  The file holds
-    everything it needs (no network), so it can be mailed or kept in viz/.
+    Without --center, --query or --new, the most mentioned entities.  The
+    file holds everything it needs (no network), so it can be mailed or kept
+    in viz/.  On the page: a date slider, filters, evidence at a click, and
+    a double-click shows a node's neighbours.
 
     Example:
 
@@ -140,19 +130,48 @@ def viz(center, depth, query_name, params, types, rels, since, until, min_mentio
         kg viz --center 联影医疗 --depth 2 --open
         kg viz --query paths.cypher -p org=阿斯利康 --rels DEVELOPS,APPROVED
         kg viz --since 2025-01 --min-mentions 3 --limit 200 -o viz/2025.html
+        kg viz --new
 
-    Python: kg.viz.render_html(kg.viz.build_view(store, center=name, depth=2), path)
+    Python: kg.viz.render_html(kg.viz.build_view(store, center=name, depth=2), path), or
+    kg.viz.network(view) for the pyvis Network
     """
     import webbrowser
 
-    from kg.query import parse_params
     from kg.viz import build_view, render_html
 
     with open_store_for(store_uri) as store:
-        view = build_view(store, center=center, depth=depth, query=query_name, params=parse_params(list(params)),
-                          types=types, rels=rels, since=since, until=until, min_mentions=min_mentions,
-                          limit=limit)
+        view = build_view(store, **view_args(choice))
     path = render_html(view, output or view.default_path)
     click.echo(f"{path}: {view.summary()}")
     if open_:
         webbrowser.open(path.resolve().as_uri())
+
+
+@cli.command()
+@click.option("--since", metavar="DATE", help="Every load that started on DATE (yyyy[-mm[-dd]]) or later.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="viz/report.html", show_default=True,
+              help="The report page; the view of what is new goes beside it (<name>-view.html).")
+@store_option
+def report(since, output, store_uri):
+    """What the last load (or every load since DATE) changed.
+
+    Prints a summary and writes an offline page: articles new, changed and
+    retracted, new entities by type, new facts by relation with their
+    evidence, amounts and dates, and what was rejected and why; each fact
+    links to the view of what is new, centred on it.
+
+    Example:
+
+    \b
+        kg report
+        kg report --since 2025-10-01 -o viz/october.html
+
+    Python: kg.viz.report.build_report(store, since)
+    """
+    from kg.viz.report_page import write_report
+
+    with open_store_for(store_uri) as store:
+        summary, page, view = write_report(store, output, since=since)
+    for line in summary.summary_lines():
+        click.echo(line)
+    click.echo(f"{page} (the new facts drawn: {view})")

@@ -25,7 +25,7 @@ class Sentence:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     start: int
     end: int

@@ -23,7 +23,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import jieba
@@ -228,6 +228,7 @@ class Vocab:
         return out
 
 
+@lru_cache(maxsize=65536)
 def shape_tag(word: str) -> str:
     """A tag from the shape of a word jieba's dictionary does not know."""
     if word.isspace():

@@ -38,7 +38,7 @@ from kg.model import Extraction
 from kg.names import norm
 from kg.resolve import Curation, EdgeRow, Facts
 from kg.resolve.rows import ArticleRows
-from kg.store import writes
+from kg.store import history, writes
 from kg.store.base import Counters, GraphStore
 from kg.store.region import Plan, plan, stored_facts
 
@@ -55,6 +55,7 @@ class LoadReport:
     articles_written: int = 0       # new, changed and moved ones
     nodes_touched: int = 0
     edges_touched: int = 0
+    load_id: str = ""                 # its record in the store (kg.store.history)
 
     @property
     def nodes_updated(self) -> int:
@@ -74,11 +75,11 @@ def load(store: GraphStore, extractions: Iterable[Extraction], batch_size: int =
          curation: Curation | None = None) -> LoadReport:
     """Write `extractions` into `store`; returns what changed.  An article the store refuses
     goes to `on_error` (default: raised) and the others load."""
-    report = LoadReport()
     curation = curation or Curation()
     with store.lock():
         store.ensure_schema()           # under the lock: two first loads would race to make it
         check_format(store)
+        report = LoadReport(load_id=history.begin(store))
         repair(store, report, curation)
         for batch in _batches(extractions, batch_size):
             try:
@@ -97,11 +98,7 @@ def load(store: GraphStore, extractions: Iterable[Extraction], batch_size: int =
             store.renew()
             if progress:
                 progress(len(batch))
-        store.execute([(writes.record_load(), {
-            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "articles": report.articles_new + report.articles_changed + report.articles_unchanged,
-            "new": report.articles_new, "changed": report.articles_changed,
-            "unchanged": report.articles_unchanged, "rejected": report.articles_rejected})])
+        history.finish(store, report)
     return report
 
 
@@ -141,21 +138,25 @@ def load_batch(store: GraphStore, batch: list[Extraction], report: LoadReport,
     # an article without sha256 is one a failed batch left half-written: retract it too
     changed = [ex.doc_id for ex in todo if ex.doc_id in shas]
     if todo:
-        reresolve(store, [Facts.of(ex) for ex in todo], changed, report, curation or Curation())
+        reresolve(store, [Facts.of(ex) for ex in todo], changed, report, curation or Curation(), history_of=shas)
     report.articles_unchanged += len(batch) - len(todo)
     report.articles_changed += sum(1 for aid in changed if shas[aid] is not None)
     report.articles_new += len(todo) - len(changed) + sum(1 for aid in changed if shas[aid] is None)
 
 
 def reresolve(store: GraphStore, facts: list[Facts], retracted: list[str], report: LoadReport,
-              curation: Curation, seeds: dict[str, set[str]] | None = None, full: bool = False) -> Plan:
+              curation: Curation, seeds: dict[str, set[str]] | None = None, full: bool = False,
+              history_of: dict | None = None) -> Plan:
     """Write `facts` (retracting `retracted` first), with every article they move, in two steps:
     the writes, then (once they are in: FalkorDB's query does not read what it wrote itself) the
     region's names and counts and, last, the articles' sha256.  Until then the articles are
     unsealed, so a load killed in between is finished by the next (repair()).  `seeds` are more
     keys whose nodes to resolve again (a curator's decision), after which the whole region is
-    recomputed (`full`)."""
+    recomputed (`full`).  With `history_of` (the batch's articles' sha256 before it) the load's record
+    (kg.store.history) gets what the batch adds."""
     p = plan(store, facts, retracted, curation, seeds, full)
+    recorded = history.batch_statements(store, report.load_id, [f.id for f in facts], history_of, p.rows) \
+        if history_of is not None else []
     unseal = [(writes.unseal_articles(), {"ids": p.retract, "keep": p.retract})] if p.retract else []
     try:
         counters = store.execute(unseal + retraction(store, p.retract) + write_statements(p.rows, sealed=False))
@@ -164,7 +165,7 @@ def reresolve(store: GraphStore, facts: list[Facts], retracted: list[str], repor
             store.execute(withdrawal(store, [f.id for f in facts], p.moved, p.rows))
         raise
     try:
-        counters += store.execute(finishing(p) + [seal_statement(p.rows)])
+        counters += store.execute(finishing(p) + recorded + [seal_statement(p.rows)])
     except WriteFailed:         # the writes are in: take them back (repair() places moved articles again)
         store.execute(withdrawal(store, [f.id for f in facts], p.moved, p.rows))
         raise

@@ -97,3 +97,12 @@ def entities_with_mentions(store: GraphStore, label: str, at_least: int) -> list
 def fact_relationships(store: GraphStore) -> list[Rel]:
     """Every fact (relationship between entities)."""
     return [r["r"] for r in store.run(f"MATCH (n)-[r]->(m) WHERE {_IS_ENTITY} AND type(r) <> 'MENTIONS' RETURN r")]
+
+
+def recent_articles(store: GraphStore, label: str, keys: list[str], k: int) -> list[dict]:
+    """For entities `keys`: the `k` latest articles that mention each ([date, id] pairs, latest
+    first) and how many mention it in all."""
+    return store.run(f"MATCH (n:{_label(label)}) WHERE n.key IN $keys MATCH (a:Article)-[:MENTIONS]->(n) "
+                     "WITH n, a ORDER BY coalesce(a.date, '') DESC, a.id "
+                     "RETURN n.key AS key, collect([a.date, a.id])[..$k] AS latest, count(a) AS total",
+                     {"keys": keys, "k": k})

@@ -1,8 +1,8 @@
-"""Choosing what a view shows, through the store interface (either engine): an entity's neighbourhood,
-what a query returns, or the whole entity graph; then filters, and the `limit` most relevant nodes."""
+"""Choosing what a view shows: the subgraph (kg.viz.subgraph fetches it), filtered and cut to the
+`limit` most relevant nodes, plus what the page keeps in reserve: one more hop around the shown
+nodes (revealed by a double-click), each node's latest articles, and which items are new."""
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -10,42 +10,44 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.errors import KgError, QueryError
-from kg.model import EntityType, RelationType
-from kg.query import resolve_query, run_query
-from kg.store import GraphPath, GraphStore, Node, Rel, reads
-from kg.viz.palette import PALETTE
+from kg.errors import QueryError
+from kg.model import RelationType
+from kg.store import GraphStore, Node, reads
+from kg.viz import subgraph
+from kg.viz.subgraph import ENTITY_LABELS, Articles, Filters, NoSuchEntity, close_matches, label_of, name_of
 
-ENTITY_LABELS = tuple(str(t) for t in EntityType)
+__all__ = ["View", "build_view", "NoSuchEntity", "close_matches", "Filters"]
+
 RELATION_TYPES = tuple(str(t) for t in RelationType)
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-
-
-class NoSuchEntity(KgError):
-    """No entity has this name or alias.  `matches`: the closest names and aliases, or, when nothing is
-    close (`close` False), the most mentioned entities."""
-
-    def __init__(self, name: str, matches: list[str], close: bool = True):
-        self.name, self.matches, self.close = name, matches, close
-        hint = (f"did you mean {', '.join(matches)}?" if close else
-                f"nothing is close; the most mentioned are {', '.join(matches)} "
-                f"(search with: kg query search -p text=…)")
-        super().__init__(f"no entity is named {name!r} or has it as an alias; {hint}")
+RESERVE_PER_NODE = 8         # hidden neighbours kept for each shown node, most mentioned first
+RESERVE_MAX = 200            # and in all
+NODE_ARTICLES = 6            # latest articles listed for a node
 
 
 @dataclass
 class View:
-    """A subgraph ready to draw: node ids are store ids; attributes are plain values."""
+    """A subgraph ready to draw: node ids are store ids; attributes are plain values.  `reserve` holds
+    the nodes one hop further out and their relations (at least one end in reserve), not drawn until
+    asked for: a relation's other end may be a shown node, which `reserve` then holds without
+    attributes (reserved_nodes() leaves them out).  `articles`: the title, date and link of every
+    article the view names, by id."""
     graph: nx.MultiDiGraph
     title: str
     name: str                                            # stem of the default file name
     left_out: list[str] = field(default_factory=list)    # nodes over the limit, most relevant first
     left_out_edges: int = 0                              # relationships to those nodes
     notes: list[str] = field(default_factory=list)       # shown at the top of the page
+    reserve: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
+    articles: dict[str, dict] = field(default_factory=dict)
 
     @property
     def default_path(self) -> Path:
         return Path("viz") / f"{self.name}.html"
+
+    def reserved_nodes(self):
+        """(id, attributes) of the nodes in reserve."""
+        return ((v, d) for v, d in self.reserve.nodes(data=True) if v not in self.graph)
 
     def summary(self) -> str:
         g = self.graph
@@ -53,207 +55,51 @@ class View:
         return f"{g.number_of_nodes()} nodes, {g.number_of_edges()} relationships{extra}"
 
 
-@dataclass(frozen=True)
-class Filters:
-    types: frozenset[str] | None = None
-    rels: frozenset[str] | None = None
-    since: str | None = None
-    until: str | None = None
-    min_mentions: int = 0
-
-    def in_range(self, date: str | None) -> bool:
-        """An article date against --since/--until (yyyy, yyyy-mm or yyyy-mm-dd on either side)."""
-        if not (self.since or self.until):
-            return True
-        return bool(date) and (not self.since or date >= self.since) and (
-            not self.until or date[:len(self.until)] <= self.until)
-
-    def node_ok(self, node: Node) -> bool:
-        label, props = _label(node), node.props
-        if self.types and label not in self.types:
-            return False
-        if label == "Article":
-            return self.in_range(props.get("date"))
-        if (props.get("mentions") or 0) < self.min_mentions:
-            return False
-        first, last = props.get("first_seen"), props.get("last_seen")
-        return not (self.since or self.until) or bool(first and last) and (
-            not self.since or last >= self.since) and (not self.until or first[:len(self.until)] <= self.until)
-
-
-class Articles:
-    """Article title, date and link by id, each fetched once: evidence text and the date filter."""
-    def __init__(self, store: GraphStore):
-        self.store, self.known = store, {}
-
-    def fetch(self, rels) -> None:
-        ids = sorted({a for r in rels for a in r.props.get("articles") or () if a not in self.known})
-        for row in reads.articles(self.store, ids) if ids else ():
-            self.known[row["id"]] = row
-        for aid in ids:
-            self.known.setdefault(aid, {"id": aid})
-
-    def evidence(self, rel: Rel, f: Filters) -> list[dict] | None:
-        """The edge's evidence from articles in the date range; None when the range leaves none."""
-        props, items = rel.props, []
-        for i, aid in enumerate(props.get("articles") or ()):
-            art = self.known.get(aid, {})
-            if f.in_range(art.get("date")):
-                items.append({"article": aid, "title": art.get("title"), "date": art.get("date"),
-                              "url": art.get("url"), "sentence": _item(props, "evidence", i),
-                              "fact_date": _item(props, "dates", i), "role": _item(props, "titles", i),
-                              "amount": _item(props, "amount_texts", i)})
-        return None if not items and props.get("articles") and (f.since or f.until) else items
-
-
 def build_view(store: GraphStore, *, center: str | None = None, depth: int = 1, query: str | None = None,
-               params: dict | None = None, types=None, rels=None, since: str | None = None,
-               until: str | None = None, min_mentions: int = 0, limit: int = 300) -> View:
+               params: dict | None = None, new: bool | str = False, types=None, rels=None,
+               since: str | None = None, until: str | None = None, min_mentions: int = 0,
+               limit: int = 300) -> View:
     """The subgraph to draw: `center`'s neighbourhood up to `depth` hops, what `query` (a library name or
-    .cypher file) returns, or else the whole entity graph; filtered, then cut to the `limit` most relevant
-    nodes (mentions, then degree).  `types`/`rels` are names or comma-separated text."""
-    if center and query:
-        raise QueryError("give a center or a query, not both")
+    .cypher file) returns, what the last load added (`new=True`; a date: every load since then), or
+    else the whole entity graph; filtered, then cut to the `limit` most relevant nodes (mentions,
+    then degree).  `types`/`rels` are names or comma-separated text."""
+    if sum(map(bool, (center, query, new))) > 1:
+        raise QueryError("give one of a center, a query or new, not several")
     if depth < 0 or limit < 1:
         raise QueryError(f"depth must be 0 or more and limit 1 or more (got {depth} and {limit})")
     f = Filters(_names(types, ENTITY_LABELS + ("Article",), "type"),
                 _names(rels, RELATION_TYPES + ("MENTIONS",), "relation"),
                 _date(since, "since"), _date(until, "until"), min_mentions)
-    articles = Articles(store)
+    articles, fresh, known = Articles(store), set(), False
     if center:
-        nodes, edges, centers, notes = _neighbourhood(store, center, depth, f, articles, max(20 * limit, 5000))
+        nodes, edges, centers, notes = subgraph.neighbourhood(store, center, depth, f, articles,
+                                                              max(20 * limit, 5000))
         title, name = f"{center} · {depth} hop{'s' if depth != 1 else ''}", f"{center}-depth{depth}"
     elif query:
-        nodes, edges, centers, notes, qname = _from_query(store, query, params or {}, articles)
+        nodes, edges, centers, notes, qname = subgraph.from_query(store, query, params or {}, articles)
         values = "-".join(str(v) for v in (params or {}).values())
         title, name = f"query {qname}" + (f" ({values})" if values else ""), f"query-{qname}-{values}"
+    elif new:
+        nodes, edges, fresh, notes = subgraph.new_items(store, None if new is True else _date(new, "new"),
+                                                        f, articles)
+        centers, title = [], "New in the last load" if new is True else f"New since {new}"
+        name = "new" if new is True else f"new-since-{new}"
     else:
-        nodes, edges, centers, notes = _overview(store, f)
-        title, name = "Most mentioned entities", "overview"
-    view = _assemble(nodes, edges, centers, f, articles, limit)
+        nodes, edges, centers, notes = subgraph.overview(store, f)
+        title, name, known = "Most mentioned entities", "overview", True
+    view, candidates = _assemble(nodes, edges, centers, f, articles, limit, fresh)
+    _reserve(store, view, candidates, f, articles, fetch=not known)
+    _node_articles(store, view, articles)
     view.title, view.name = title, _slug(name)
     view.notes = notes + _filter_note(f) + view.notes
     return view
 
 
-def _neighbourhood(store, name, depth, f, articles, cap):
-    """Breadth-first through the filters: each round fetches the frontier's relations; the last round
-    only links nodes already found, so every relation among the shown nodes is there."""
-    centers = _find(store, name)
-    nodes, edges, notes = {n.id: n for n in centers}, {}, []
-    if len(centers) > 1:
-        notes.append(f"{name} names {len(centers)} entities: " + ", ".join(_describe(n) for n in centers))
-    frontier, hop, link_only = list(centers), 0, depth == 0
-    while frontier:
-        found = list(_neighbours(store, frontier, f))
-        articles.fetch(r for r, _ in found)
-        frontier = []
-        for rel, other in found:
-            if rel.id in edges or articles.evidence(rel, f) is None:
-                continue
-            if other.id not in nodes:
-                if link_only or not f.node_ok(other):
-                    continue
-                nodes[other.id] = other
-                frontier.append(other)
-            edges[rel.id] = rel
-        hop += 1
-        if link_only:
-            break
-        if hop < depth and len(nodes) > cap:
-            notes.append(f"Stopped expanding after {hop} hops at {len(nodes)} nodes.")
-        link_only = hop >= depth or len(nodes) > cap
-    return nodes, edges, [n.id for n in centers], notes
-
-
-def _neighbours(store, frontier, f):
-    """(relation, node at the other end) for the frontier's entity nodes, articles and mentions aside."""
-    by_label: dict[str, list[str]] = {}
-    for node in frontier:
-        if _label(node) in ENTITY_LABELS and node.props.get("key") is not None:
-            by_label.setdefault(_label(node), []).append(node.props["key"])
-    rels = sorted(f.rels) if f.rels else None
-    for label, keys in sorted(by_label.items()):   # the label is one of kg's own, never text
-        yield from reads.fact_neighbours(store, label, keys, rels)
-
-
-def _find(store, name: str) -> list[Node]:
-    """Entities named `name` or having it as an alias (case-insensitive); NoSuchEntity otherwise."""
-    found = reads.entities_named(store, name)
-    if not found:
-        rows = reads.entity_names(store)
-        close = close_matches(name, rows)
-        top = [r["name"] for r in sorted(rows, key=lambda r: (-(r["mentions"] or 0), r["name"]))[:5]]
-        raise NoSuchEntity(name, close or top, close=bool(close))
-    return sorted(found, key=lambda n: (-(n.props.get("mentions") or 0), _name(n)))
-
-
-def close_matches(name: str, rows: list[dict], n: int = 5) -> list[str]:
-    """The names and aliases nearest to `name` (difflib), an alias shown with its entity's name."""
-    shown = {}
-    for row in rows:
-        shown.setdefault(row["name"], row["name"])
-        for alias in row.get("aliases") or ():
-            shown.setdefault(alias, f"{alias} ({row['name']})")
-    found = difflib.get_close_matches(name, list(shown), n=n, cutoff=0.6)
-    if not found:   # Chinese names are short: fall back to the best partial overlaps
-        scored = sorted((-difflib.SequenceMatcher(None, name, c).ratio(), c) for c in shown)
-        found = [c for score, c in scored[:n] if -score >= 0.2]
-    return [shown[c] for c in found]
-
-
-def _from_query(store, query, params, articles):
-    q = resolve_query(query)
-    rows = run_query(store, q, params)
-    nodes, edges = {}, {}
-    for row in rows:
-        for value in row.values():
-            _collect(value, nodes, edges)
-    if rows and not nodes and not edges:
-        raise QueryError(f"query {q.name!r} returns plain values ({', '.join(rows[0])}), not nodes, "
-                         "relationships or paths: to view it, RETURN nodes (n), relationships (r) or paths (p = …)")
-    nodes.update(_nodes_by_id(store, {e for r in edges.values() for e in (r.start, r.end)} - nodes.keys()))
-    notes = [f"Query {q.name}: {len(rows)} row{'s' if len(rows) != 1 else ''}."]
-    if nodes and not edges:
-        notes.append("The query returned no relationships: the relations among its nodes are shown.")
-        edges = {r.id: r for r, m in _neighbours(store, nodes.values(), Filters()) if m.id in nodes}
-    articles.fetch(edges.values())
-    return nodes, edges, [], notes, q.name
-
-
-def _collect(value, nodes: dict, edges: dict) -> None:
-    if isinstance(value, Node):
-        nodes[value.id] = value
-    elif isinstance(value, Rel):
-        edges[value.id] = value
-    elif isinstance(value, GraphPath):
-        nodes.update((n.id, n) for n in value.nodes)
-        edges.update((r.id, r) for r in value.rels)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _collect(item, nodes, edges)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _collect(item, nodes, edges)
-
-
-def _nodes_by_id(store, ids) -> dict[str, Node]:
-    """End nodes of returned relationships (ids are the engine's own)."""
-    return {n.id: n for n in store.nodes_by_id(sorted(ids))} if ids else {}
-
-
-def _overview(store, f):
-    nodes, edges = {}, {}
-    for label in ENTITY_LABELS:
-        if not f.types or label in f.types:
-            nodes.update((n.id, n) for n in reads.entities_with_mentions(store, label, f.min_mentions))
-    edges = {r.id: r for r in reads.fact_relationships(store)}
-    return nodes, edges, [], ["All entities, the most mentioned first."]
-
-
-def _assemble(nodes, edges, centers, f, articles, limit) -> View:
-    """Filter, rank by (center, mentions, degree), cut to `limit`, and build the graph in a stable order."""
-    keep = {i: n for i, n in nodes.items() if i in centers or f.node_ok(n)}
+def _assemble(nodes, edges, centers, f, articles, limit, fresh=frozenset()):
+    # fresh: what is new, as ("n", node id) and ("r", relationship id): an engine may reuse a number
+    """Filter, rank by (center, end of a new fact, new, mentions, degree), cut to `limit`, and build the
+    graph in a stable order.  Returns the view and the nodes and relations over the limit (candidates for the reserve)."""
+    keep = {i: n for i, n in nodes.items() if i in centers or ("n", i) in fresh or f.node_ok(n)}
     articles.fetch(edges.values())
     kept = []
     for rel in edges.values():
@@ -262,36 +108,106 @@ def _assemble(nodes, edges, centers, f, articles, limit) -> View:
             if evidence is not None:
                 kept.append((rel, evidence))
     degree = Counter(e for rel, _ in kept for e in (rel.start, rel.end))
-    ranked = sorted(keep.values(), key=lambda n: (n.id not in centers, -(n.props.get("mentions") or 0),
-                                                  -degree[n.id], _name(n), n.id))
+    ends = {e for rel, _ in kept if ("r", rel.id) in fresh for e in (rel.start, rel.end)}    # of new facts
+    ranked = sorted(keep.values(), key=lambda n: (n.id not in centers, n.id not in ends, ("n", n.id) not in fresh,
+                                                  -(n.props.get("mentions") or 0), -degree[n.id],
+                                                  name_of(n), n.id))
     shown = {n.id for n in ranked[:limit]}
     graph = nx.MultiDiGraph()
-    for node in sorted(ranked[:limit], key=lambda n: (_label(n), _name(n), n.id)):
-        graph.add_node(node.id, **_node_attrs(node, node.id in centers, degree[node.id]))
-    dropped_edges = 0
-    for rel, evidence in sorted(kept, key=lambda k: (k[0].type, _name(nodes[k[0].start]), _name(nodes[k[0].end]), k[0].id)):
+    for node in sorted(ranked[:limit], key=lambda n: (label_of(n), name_of(n), n.id)):
+        graph.add_node(node.id, **_node_attrs(node, node.id in centers, degree[node.id], ("n", node.id) in fresh))
+    over = []
+    for rel, evidence in sorted(kept, key=lambda k: (k[0].type, name_of(nodes[k[0].start]),
+                                                      name_of(nodes[k[0].end]), k[0].id)):
         if rel.start in shown and rel.end in shown:
-            graph.add_edge(rel.start, rel.end, key=rel.id, type=rel.type, evidence=evidence,
-                           role=_text(rel.props.get("title")), date=_text(rel.props.get("date")),
-                           amount=_text(rel.props.get("amount_text")))
+            graph.add_edge(rel.start, rel.end, key=rel.id, **_edge_attrs(rel, evidence, ("r", rel.id) in fresh))
         else:
-            dropped_edges += 1
-    left_out = [_name(n) for n in ranked[limit:]]
-    view = View(graph, "", "", left_out, dropped_edges)
+            over.append((rel, evidence))
+    left_out = [name_of(n) for n in ranked[limit:]]
+    view = View(graph, "", "", left_out, len(over))
     if left_out:
         more = f" and {len(left_out) - 12} more" if len(left_out) > 12 else ""
         view.notes.append(f"Showing the {len(shown)} most relevant of {len(ranked)} nodes (limit {limit}): "
-                          f"{len(left_out)} nodes and {dropped_edges} relationships left out: "
+                          f"{len(left_out)} nodes and {len(over)} relationships left out: "
                           + "、".join(left_out[:12]) + more + ".")
-    return view
+    return view, ({n.id: n for n in ranked[limit:]}, over, fresh)
 
 
-def _node_attrs(node: Node, center: bool, degree: int) -> dict:
+def _reserve(store, view: View, candidates, f, articles, fetch: bool) -> None:
+    """One more hop: for each shown node (most relevant first) its RESERVE_PER_NODE most mentioned
+    hidden neighbours, RESERVE_MAX in all, with their relations to shown and reserved nodes.  Nodes
+    over the limit are candidates; unless `fetch` is False (the whole graph is at hand already), so
+    are the shown nodes' neighbours in the store."""
+    nodes, over, fresh = candidates
+    rels = {rel.id: (rel, ev) for rel, ev in over}
+    g = view.graph
+    if fetch and len(g):
+        found = list(subgraph.neighbours(store, [_as_node(v, d) for v, d in g.nodes(data=True)], f))
+        articles.fetch(r for r, _ in found)
+        for rel, other in found:
+            if other.id not in g and rel.id not in rels and f.node_ok(other) and (
+                    not f.rels or rel.type in f.rels) and (ev := articles.evidence(rel, f)) is not None:
+                nodes.setdefault(other.id, other)
+                rels[rel.id] = (rel, ev)
+    near: dict[str, set[str]] = {}
+    for rel, _ in rels.values():
+        for a, b in ((rel.start, rel.end), (rel.end, rel.start)):
+            if a in g and b in nodes:
+                near.setdefault(a, set()).add(b)
+    chosen: dict[str, None] = {}
+    for v, d in sorted(g.nodes(data=True), key=lambda vd: (not vd[1]["center"], -vd[1]["mentions"], vd[0])):
+        hidden = sorted(near.get(v, ()), key=lambda i: (-(nodes[i].props.get("mentions") or 0), i))
+        for i in hidden[:RESERVE_PER_NODE]:
+            if len(chosen) < RESERVE_MAX:
+                chosen.setdefault(i)
+    reserve = nx.MultiDiGraph()
+    for i in chosen:
+        reserve.add_node(i, **_node_attrs(nodes[i], False, 0, ("n", i) in fresh))
+    for rel, ev in sorted(rels.values(), key=lambda re_: re_[0].id):
+        ends = {rel.start, rel.end}
+        if ends <= chosen.keys() | set(g) and ends & chosen.keys():
+            reserve.add_edge(rel.start, rel.end, key=rel.id, **_edge_attrs(rel, ev, ("r", rel.id) in fresh))
+    view.reserve = reserve
+
+
+def _node_articles(store, view: View, articles: Articles) -> None:
+    """Each entity's NODE_ARTICLES latest articles (ids in `articles`, count in `article_count`), and
+    the view's table of every article it names."""
+    by_label: dict[str, dict[str, list]] = {}
+    for v, d in [*view.graph.nodes(data=True), *view.reserved_nodes()]:
+        if d["type"] in ENTITY_LABELS and d.get("key"):
+            by_label.setdefault(d["type"], {}).setdefault(d["key"], []).append(d)
+    for label, items in sorted(by_label.items()):
+        for row in reads.recent_articles(store, label, sorted(items), NODE_ARTICLES):
+            latest = [aid for _, aid in sorted(row["latest"], key=lambda p: (-_day(p[0]), p[1]))]
+            for d in items.get(row["key"], ()):
+                d["articles"], d["article_count"] = latest, int(row["total"])
+    named = {e["article"] for g in (view.graph, view.reserve) for *_, d in g.edges(data=True) for e in d["evidence"]}
+    named |= {a for _, d in [*view.graph.nodes(data=True), *view.reserved_nodes()] for a in d.get("articles", ())}
+    articles.fetch_ids(named)
+    view.articles = {a: {k: articles.known[a].get(k) for k in ("title", "date", "url")} for a in sorted(named)}
+
+
+def _day(date) -> int:
+    return int(re.sub(r"\D", "", str(date or ""))[:8].ljust(8, "0"))
+
+
+def _as_node(v, d):
+    return Node(v, (d["type"],), {"key": d.get("key")})
+
+
+def _node_attrs(node, center: bool, degree: int, new: bool = False) -> dict:
     p = node.props
-    return {"type": _label(node), "name": _name(node), "aliases": [str(a) for a in p.get("aliases") or ()],
+    return {"type": label_of(node), "name": name_of(node), "aliases": [str(a) for a in p.get("aliases") or ()],
             "mentions": int(p.get("mentions") or 0), "first_seen": _text(p.get("first_seen")),
             "last_seen": _text(p.get("last_seen")), "date": _text(p.get("date")), "url": _text(p.get("url")),
-            "center": center, "degree": degree}
+            "center": center, "degree": degree, "new": new, "key": _text(p.get("key") or p.get("id"))}
+
+
+def _edge_attrs(rel, evidence: list[dict], new: bool = False) -> dict:
+    p = rel.props
+    return {"type": rel.type, "evidence": evidence, "role": _text(p.get("title")), "date": _text(p.get("date")),
+            "amount": _text(p.get("amount_text")), "new": new}
 
 
 def _filter_note(f: Filters) -> list[str]:
@@ -321,24 +237,6 @@ def _date(value: str | None, what: str) -> str | None:
     if value and not _DATE.match(value):
         raise QueryError(f"--{what} {value!r} is not a date: use yyyy, yyyy-mm or yyyy-mm-dd")
     return value or None
-
-
-def _label(node: Node) -> str:
-    return next((lbl for lbl in node.labels if lbl in PALETTE), node.labels[0] if node.labels else "")
-
-
-def _name(node: Node) -> str:
-    p = node.props
-    return str(p.get("name") or p.get("title") or p.get("id") or p.get("key") or node.id)
-
-
-def _describe(node: Node) -> str:
-    return f"{_name(node)} ({_label(node)})"
-
-
-def _item(props: dict, key: str, i: int) -> str:
-    values = props.get(key) or []
-    return _text(values[i]) if i < len(values) else ""
 
 
 def _text(value) -> str:

@@ -22,7 +22,7 @@ from kg.extraction.orgnames import (
 )
 from kg.extraction.pipeline import factory
 from kg.extraction.text import add_mention, has_anchor, is_generic, quoted_span, token_index, trace_left
-from kg.extraction.words import generic_places, internal_words, org_suffix_re, org_suffixes, titles
+from kg.extraction.words import generic_places, internal_words, org_suffix_re, org_suffixes, org_suffixes_longest_first, titles
 from kg.model import EntityType, Mention
 
 ORG = EntityType.ORGANIZATION
@@ -93,7 +93,7 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     if wide < start and place_first(doc, wide):   # 上海市脑机接口临床试验…重点实验室
         start = wide
     if not _named(doc, start, s, e, kind) and doc.text[start - 1:start] in "与和及" and start > 1 \
-            and doc.text[s:e] in _JOINT_NAME_ENDINGS:
+            and doc.text[s:e] in _JOINT_NAME_ENDINGS and not doc.text.endswith(org_suffixes_longest_first(), 0, start - 1):
         further = trace_left(doc, start - 1, MAX_NAME - (e - start), verbs_ok=True)
         if further < start - 1 and _named(doc, further, s, e, kind):
             start = further                         # …临床试验与转化重点实验室
@@ -170,6 +170,9 @@ _JOINT_NAME_ENDINGS = frozenset(data.word_list("joint_name_endings"))
 
 _FORMER = frozenset(data.word_list("former_marks"))
 
+# Company-law endings: what stands before them was registered as a name.
+_REGISTERED = frozenset(data.word_list("registered_endings"))
+
 # Openings of descriptions, not names: 高水平研究型大学, 新型研发机构
 _GENERIC_OPENINGS = data.word_list("org_generic_openings")
 
@@ -177,6 +180,9 @@ _GENERIC_OPENINGS = data.word_list("org_generic_openings")
 def _named(doc: Doc, start: int, s: int, e: int, kind: str) -> bool:
     if kind == "industry":
         return proper_stem(doc, start, s) or word_brand(doc, start, s, e)
+    registered = doc.text[s:e] in _REGISTERED or re.match(r"[（(]有限合伙[）)]", doc.text[e:e + 6])
+    if registered and s - start >= 2 and not only_place(doc, start, s):
+        return True                         # 星河医药港有限公司: a registered company, whatever its words
     if doc.text[s:e] in COMPANY_ENDINGS and word_brand(doc, start, s, e):
         return True
     return has_anchor(doc, start, s) and not only_place(doc, start, s) or plain_stem(doc, start, s) \

@@ -3,6 +3,8 @@
 - 职务 + 姓名: 首席技术官李弘棣, 副局长黄果 (titles: kg/data/titles.tsv);
 - 姓名 + 称谓: 陆舜教授, 任峰博士;
 - 姓名 + reporting verb after a clause break: 。郭秋杉指出;
+- 机构 + 姓名 + 职务/任职动词, and a biography's opening: 西子联合控股有限公司王水福董事长,
+  北京首都创业集团有限公司刘晓光任…, 燕立国，男，…;
 - transliterated names joined by ·: 安吉拉·库库拉 (kg/data/translit_chars.txt);
 - other names in the same 、-list as a found person: 谢晓亮、王晓东、…;
 - every later occurrence of a name found once.
@@ -184,6 +186,36 @@ def find_speakers(text: str, tags: Mapping[str, str], words: frozenset[int] = fr
     return out
 
 
+_TITLE_PARTS = tuple(data.word_list("title_modifiers")) + tuple(data.word_list("title_joiners"))
+_POST_AFTER = re.compile(r"(?:将|已|正式)?(?:任|担任|出任|兼任|接任|卸任|辞任|辞去)|，(?:男|女)，|，\d{4}年(?:生|出生)")
+
+
+def find_before_posts(text: str, tags: Mapping[str, str], boundaries: frozenset[int]) -> list[tuple[int, int]]:
+    """A name between an organisation's ending (or a clause break) and a work title or a post
+    verb: …有限公司王水福董事长, …集团有限公司刘晓光任…, and a biography's 燕立国，男，…"""
+    out = []
+    single, double = surnames()
+    endings = _org_endings()
+    work = tuple(t for t, kind in titles().items() if kind == "work" and len(t) > 1)
+    for start in sorted(boundaries):
+        if start >= len(text) or not (text[start] in single or text[start:start + 2] in double):
+            continue
+        before = text[max(0, start - 4):start]
+        if not (start == 0 or text[start - 1] in "，。；：、\n" or before.endswith(endings)):
+            continue
+        for n in (3, 2):
+            end = start + n
+            name = text[start:end]
+            if len(name) < n or not all(CJK_RE.match(c) for c in name) or not plausible(name, tags) \
+                    or any(text.startswith(_TITLE_PARTS, k) for k in range(start + 1, end)):
+                continue                        # 高级|副总裁, 董事|兼: part of a longer title
+            if text.startswith(work, end) or _POST_AFTER.match(text, end) and (
+                    before.endswith(endings) or text[end:end + 1] == "，"):
+                out.append((start, end))
+                break
+    return out
+
+
 def find_foreign(text: str) -> list[tuple[int, int]]:
     chars = translit_chars()
     out = []
@@ -253,6 +285,7 @@ def make_persons(vocab):
         spans = [(a, b, "title") for a, b, _ in find_titled(text, tags, words, boundaries)]
         spans += [(a, b, "post-title") for a, b in find_post_titled(text, tags, boundaries)]
         spans += [(a, b, "speaker") for a, b in find_speakers(text, tags, words)]
+        spans += [(a, b, "before-post") for a, b in find_before_posts(text, tags, boundaries)]
         spans += [(a, b, "foreign") for a, b in find_foreign(text)]
         known = {text[a:b] for a, b, _ in spans}
         spans += [(a, b, "list") for a, b in find_listed(text, known, tags, words)]

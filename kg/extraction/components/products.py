@@ -193,7 +193,8 @@ def find_codes_and_models(doc: Doc) -> list[tuple[int, int]]:
                 or doc.text[brand_tok.start - 1:brand_tok.start].isdigit() \
                 or brand_tok.tag not in ("x", "nz", "eng", "j") and not (
                     brand_tok.tag in ("n", "nr", "nrt") and _PRODUCT_NEWS.search(_sentence_of(doc, number))) \
-                or re.match(r"[\d.,]*(?:\.\d|年|月|日|号|个|家|款|项|名|位|人|亿|万|%|天|周|岁|届|次|期|倍)", doc.text[number:]):
+                or re.match(r"[\d.,]*(?:\.\d|年|月|日|号|个|家|款|项|名|位|人|亿|万|%|天|周|岁|届|次|期|倍|余|多|种|条|类|所|座|台)",
+                            doc.text[number:]) or brand_tok.text in _CATEGORY:
             continue                                  # 启辰D60EV, 风神E70; not 生物获得19.7亿
         if brand_tok.text in generic_places() or is_generic(brand_tok.text):
             continue
@@ -234,6 +235,23 @@ _QUOTED_AFTER = re.compile(r"(?:产品|药物|新药|疗法|器械|设备|系统
 # A Latin name right after a product word: 基座模型Med-Go-32B, 芯片M3 (not an acronym alone: 平台AI).
 _LATIN_AFTER = re.compile(r"(?:模型|大模型|芯片|系统|软件|平台|机器人|疗法|药物|抗体)"
                           r"([A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)+|[A-Z][a-z]+[A-Z0-9][A-Za-z0-9]*)(?![A-Za-z0-9])")
+
+
+def find_registered(doc: Doc) -> list[tuple[int, int]]:
+    """A registered mark names a product: Astra星辰®内镜手术机器人 (the brand, ®, and the kind
+    of product when a product ending follows), 星辰® alone otherwise."""
+    out = []
+    for m in re.finditer(r"[®™]", doc.text):
+        start = trace_left(doc, m.start(), 16)
+        kinds = [doc.text.rfind(w, start, m.start()) + len(w) for w in _CATEGORY if doc.text.rfind(w, start, m.start()) >= 0]
+        start = max([start, *kinds])                  # 抗体药物|罗视佳®: the brand follows its kind
+        if start >= m.start() or is_generic(doc.text[start:m.start()]):
+            continue
+        end = m.end()
+        tail = re.match(r"[\u4e00-\u9fff]{0,10}", doc.text[end:])
+        ending = next((x for x in ending_re().finditer(doc.text, end, end + tail.end())), None)
+        out.append((start, ending.end() if ending else m.start()))
+    return out
 
 
 def find_brands(doc: Doc) -> list[tuple[int, int]]:
@@ -295,7 +313,7 @@ def make_products(vocab):
 
     def products(doc: Doc) -> Doc:
         found = find_by_ending(doc) + find_in_context(doc) + find_branded(doc) + find_codes_and_models(doc) \
-            + find_brands(doc)
+            + find_brands(doc) + find_registered(doc)
         for a, b in merge_adjacent(doc, found):
             for p in [p for p in doc.mentions if (p.start, p.end) == (a, b) and p.rule == "model"]:
                 doc.mentions.remove(p)                 # 达伯华: the model's person is a brand

@@ -145,12 +145,15 @@ def _stakes(ctx: Context, i: int, attrs: Attrs) -> list[Relation]:
             investors = [o for o in ctx.of(i, ORG) if s.start + m.end() <= o.start < s.start + m.end() + inv_end.start()]
             out += [make_rel(a, INVESTS_IN, t, ctx, i, "got-investment", attrs) for a in investors for t in target[-1:]
                     if a.name != t.name]
-    for pattern in _stake_patterns():
+    for pattern in _stake_patterns() if _STAKE_WORDS.search(s.text) else ():
         for m in pattern.finditer(s.text):
             owner, owned = (_mention_of(ctx, i, s.start, m, g) for g in ("a", "b"))
             if owner and owned and owner.name != owned.name:
                 out.append(make_rel(owner, INVESTS_IN, owned, ctx, i, "stake", attrs))
     return out
+
+
+_STAKE_WORDS = re.compile(r"股|持有|出资|发起人")      # every stake pattern needs one: skip the rest
 
 
 @cache

@@ -37,7 +37,8 @@ def _titles_re() -> re.Pattern:
 
 
 def posts(ctx: Context) -> list[Relation]:
-    return _verb_posts(ctx) + _appointed(ctx) + _worked_at(ctx) + _founders(ctx) + _company_posts(ctx)
+    return _verb_posts(ctx) + _appointed(ctx) + _worked_at(ctx) + _founders(ctx) + _company_posts(ctx) \
+        + _bare_heads(ctx) + _name_then_title(ctx) + _officials_listed(ctx)
 
 
 def _title_after(ctx: Context, pos: int, limit: int = 8) -> str | None:
@@ -52,13 +53,21 @@ def _clause_end(ctx: Context, start: int, sentence: int) -> int:
     return min(m.start() if m else s.end, start + REACH)
 
 
+def _sentence_end(ctx: Context, start: int, sentence: int) -> int:
+    s = ctx.doc.sentences[sentence]
+    m = re.compile(r"[。；;！？]").search(ctx.doc.text, start, s.end)
+    return m.start() if m else s.end
+
+
 def _verb_posts(ctx: Context) -> list[Relation]:
     """李琰卸任瀚晖制药首席执行官职务, 谢毅担任通威太阳能董事长."""
     out = []
     for p in (m for m in ctx.mentions if m.type == PER):
-        end = _clause_end(ctx, p.end, p.sentence)
+        s = ctx.doc.sentences[p.sentence]
+        bio = p.start == s.start and ctx.text(p.end, p.end + 1) in ("，", ",")   # 王晨光，男，…，现任…校长
+        end = _sentence_end(ctx, p.end, p.sentence) if bio else _clause_end(ctx, p.end, p.sentence)
         verb = _alternation("post_verbs").search(ctx.doc.text, p.end, end)
-        if not verb or re.search(r"[，,]", ctx.text(p.end, verb.start())) and verb.start() - p.end > 16:
+        if not verb or not bio and re.search(r"[，,]", ctx.text(p.end, verb.start())) and verb.start() - p.end > 16:
             continue
         others = [q for q in ctx.of(p.sentence, PER) if p.end <= q.start < verb.start()]
         if others:
@@ -124,6 +133,9 @@ def _founders(ctx: Context) -> list[Relation]:
                        and not re.search(r"[，。；]", ctx.text(o.end, vstart))]
             if not created and passive:                  # 苹果公司由乔布斯…创立
                 created = passive[-1:]
+            if not created and founders and re.search(r"由\s?$", ctx.text(founders[0].start - 3, founders[0].start)):
+                subject = ctx.by_sentence[i][0]          # 大元王朝影业（…），由杨焱伦先生所创立
+                created = [subject] if subject.type == ORG else []
             for org in created[:1]:
                 for p in founders:
                     attrs = Attrs(title="创始人")
@@ -159,4 +171,75 @@ def _company_posts(ctx: Context) -> list[Relation]:
             if company is not None:
                 title = ("前" if link.former else "") + link.title
                 out.append(make_rel(p, WORKS_FOR, company, ctx, p.sentence, "company-post", Attrs(title=title)))
+    return out
+
+
+def _bare_heads(ctx: Context) -> list[Relation]:
+    """世外茗源安吉白茶传来喜讯，董事长周海明表示: a head's title with no organisation of its
+    own, after a clause break, is a post at the organisation the sentence opened with."""
+    out = []
+    heads = _alternation("head_titles")
+    for p in (m for m in ctx.mentions if m.type == PER):
+        s = ctx.doc.sentences[p.sentence]
+        m = heads.search(ctx.doc.text, max(s.start, p.start - 10), p.start)
+        if m is None or ctx.text(m.end(), p.start) not in ("", "是", "为", "名叫", "叫", "：") \
+                or not re.search(r"(?:^|[，、：])[\u4e00-\u9fff]{0,2}$", ctx.text(s.start, m.start())) \
+                and not re.search(r"(?:现任|时任|原|其|董事长兼|董事兼)$", ctx.text(s.start, m.start())):
+            continue
+        orgs = [o for o in ctx.of(p.sentence, ORG) if o.end <= m.start()]
+        if not orgs or any(q.type == PER and orgs[0].end <= q.start < m.start() for q in ctx.by_sentence[p.sentence]):
+            continue
+        subject = orgs[0]
+        if subject is ctx.by_sentence[p.sentence][0] and not re.search(r"[；;]", ctx.text(subject.end, m.start())):
+            out.append(make_rel(p, WORKS_FOR, subject, ctx, p.sentence, "bare-head", Attrs(title=m.group(0))))
+    return out
+
+
+def _name_then_title(ctx: Context) -> list[Relation]:
+    """西子联合控股有限公司王水福董事长, …有限公司刘晓光任集团公司董事长: a name between its
+    organisation and its title; and a biography (燕立国，男，…第一中学校长): every 机构+职务 in
+    the sentence whose subject the person is."""
+    out = []
+    for p in (m for m in ctx.mentions if m.type == PER):
+        s = ctx.doc.sentences[p.sentence]
+        before = [o for o in ctx.of(p.sentence, ORG) if o.end == p.start]
+        if before:
+            rest = ctx.doc.text[p.end:p.end + 12]
+            m = re.match(r"(?:(?:将|已)?(?:任|担任|出任|兼任)(?:集团公司|公司|该公司|集团)?)?", rest)
+            title = _title_after(ctx, p.end + m.end(), limit=0)
+            if title:
+                out.append(make_rel(p, WORKS_FOR, before[0], ctx, p.sentence, "name-title", Attrs(title=title)))
+        if p.start == s.start and ctx.text(p.end, p.end + 1) in ("，", ",", "是", "（", "("):
+            others = [q for q in ctx.of(p.sentence, PER) if q.start > p.end]
+            orgs = ctx.of(p.sentence, ORG)
+            for n, o in enumerate(orgs):
+                holder = o                               # …集团有限公司、金刚新材料股份有限公司董事长: both
+                while n + 1 < len(orgs) and ctx.text(holder.end, orgs[n + 1].start) == "、":
+                    n, holder = n + 1, orgs[n + 1]
+                title = _title_after(ctx, holder.end, limit=0)
+                if title and not any(q.start == holder.end + len(title) for q in others):
+                    out.append(make_rel(p, WORKS_FOR, o, ctx, p.sentence, "biography", Attrs(title=title)))
+        after = re.match(r"[ \u3000]+", ctx.doc.text[p.end:p.end + 3])
+        if after:                                        # 王石　万科企业股份有限公司董事长 (a signature)
+            o = next((o for o in ctx.of(p.sentence, ORG) if o.start == p.end + after.end()), None)
+            title = _title_after(ctx, o.end, limit=0) if o else None
+            if title:
+                out.append(make_rel(p, WORKS_FOR, o, ctx, p.sentence, "signature", Attrs(title=title)))
+    return out
+
+
+def _officials_listed(ctx: Context) -> list[Relation]:
+    """北京交通大学党委书记黄泰岩、校长王稼琼: the officials listed after one organisation all
+    hold their posts there."""
+    out = []
+    people = [m for m in ctx.mentions if m.type == PER]
+    for q, p in zip(people, people[1:]):
+        if q.sentence != p.sentence:
+            continue
+        between = ctx.text(q.end, p.start)
+        if not (between.startswith("、") and _titles_re().fullmatch(between[1:])):
+            continue
+        org = next((o for o in reversed(ctx.of(q.sentence, ORG)) if o.end <= q.start), None)
+        if org is not None and _titles_re().fullmatch(ctx.text(org.end, q.start)):
+            out.append(make_rel(p, WORKS_FOR, org, ctx, p.sentence, "listed-official", Attrs(title=between[1:])))
     return out
