@@ -18,8 +18,10 @@ import re
 import shlex
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import combinations
 
+from kg import data
 from kg.model import EntityType
 from kg.names import cores, distinctive, ending, leading_place, norm, parents
 from kg.store.base import GraphStore
@@ -31,12 +33,12 @@ _LINKS = ("MATCH (a)-[r]-(b) WHERE type(r) <> 'MENTIONS' AND NOT a:Article AND N
           "RETURN DISTINCT a.key AS a, b.key AS b")
 _LATIN = re.compile(r"^[a-z0-9&.,+\-]+$")
 _CJK = re.compile(r"^[\u4e00-\u9fff]+$")
-WEIGHTS = {"alias": 3.0, "english": 3.5, "employer": 3.0, "colleague": 3.0, "qualified": 3.0, "contained": 2.0,
-           "abbreviation": 2.5, "neighbours": 1.0}
+WEIGHTS = {"alias": 3.0, "english": 3.5, "employer": 3.0, "colleague": 3.0, "qualified": 3.0, "company": 3.0,
+           "contained": 2.0, "abbreviation": 2.5, "neighbours": 1.0}
 _REASONS = {"alias": "shared alias {}", "english": "same English name {}", "employer": "same name, different employers",
             "colleague": "one name the start of the other, one employer ({})",
             "qualified": "the other with its place or parent ({})", "contained": "contains {} (wrappers aside)",
-            "abbreviation": "{} abbreviates the other",
+            "abbreviation": "{} abbreviates the other", "company": "the other with a company ending ({})",
             "neighbours": "{} shared neighbours"}
 _LINKING = re.compile(r"^(?:附属|下属|旗下|所属|的)")
 CROWD = 6          # a key more nodes share than this is a common word, not a clue
@@ -149,9 +151,22 @@ def _containment(nodes: dict[str, dict], add) -> None:
                 for j in range(i + 2, len(f) + (i > 0)):
                     others = short.get((label, f[i:j]), ())
                     for other in others if len(others) <= CROWD else ():
-                        if other != key:
-                            kind = "qualified" if j == len(f) and _qualifier(f[:i]) else "contained"
-                            add(key, other, kind, f[:i] if kind == "qualified" else f[i:j])
+                        if other == key:
+                            continue
+                        if j == len(f) and _qualifier(f[:i]):
+                            add(key, other, "qualified", f[:i])
+                        elif i == 0 and f[j:] in _company_tails():
+                            add(key, other, "company", f[j:])
+                        else:
+                            add(key, other, "contained", f[i:j])
+
+
+@cache
+def _company_tails() -> frozenset[str]:
+    """What a company's name may add to its short name (上海医药集团, 凯莱英医药): 集团, 控股 and the
+    industry words of kg/data/org_suffixes.tsv, alone or before 集团."""
+    words = {s for s, kind in data.table("org_suffixes.tsv", 2) if kind == "industry"} | {"集团", "控股"}
+    return frozenset(words | {w + "集团" for w in words})
 
 
 def _qualifier(head: str) -> bool:
