@@ -136,14 +136,20 @@ def _family_names(doc: Doc) -> None:
 def _event_tails(doc: Doc) -> None:
     """2025上海国际生物医药产业周 -> 国际生物医药产业周, 产业周: shorter forms an
     article uses for its event, when they end with a distinctive event word."""
+    idx = token_index(doc)
     for m in list(doc.mentions):
         if m.type != EntityType.EVENT:
             continue
+        inside = [(x.start(), x.end()) for x in re.finditer(re.escape(m.text), doc.text)]
         for i in range(1, len(m.text) - 2):
             tail = m.text[i:]
             ending = event_suffix_re().search(tail)
-            if ending and ending.end() == len(tail) and len(ending.group(0)) >= 3 \
-                    and re.match(r"[\u4e00-\u9fff]", tail) and tail in doc.text[:m.start] + doc.text[m.end:]:
+            if not (ending and ending.end() == len(tail) and len(ending.group(0)) >= 3
+                    and re.match(r"[\u4e00-\u9fff]", tail)):
+                continue
+            alone = [x.start() for x in re.finditer(re.escape(tail), doc.text)
+                     if not any(a <= x.start() and x.end() <= b for a, b in inside)]
+            if any(p in idx.start_set for p in alone):    # used on its own, from a word's start
                 doc.aliases.append((m.text, tail))
 
 
