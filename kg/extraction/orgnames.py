@@ -11,11 +11,14 @@ Word lists: kg/data/word_lists.tsv.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from kg import data
 from kg.extraction.doc import Doc
-from kg.extraction.text import ANCHOR_TAGS, has_anchor, is_generic, token_index, trace_left
-from kg.extraction.words import generic_places, org_suffixes, org_suffixes_longest_first
+from kg.extraction.text import ANCHOR_TAGS, NEVER_FIRST, has_anchor, is_generic, token_index, trace_left
+from kg.extraction.words import (
+    boundary_words, generic_places, internal_words, org_suffixes, org_suffixes_longest_first, place_names, titles,
+)
 
 STEM_TAGS = ANCHOR_TAGS | {"s"}          # 东方医院: a place-like word before a strong suffix
 GENERIC_MODIFIERS = data.word_list("org_generic_modifiers")
@@ -47,6 +50,104 @@ def word_brand(doc: Doc, start: int, s: int, e: int) -> bool:
     after = doc.tokens[idx.at(e)] if e < len(doc.text) else None
     return after is None or after.start < e or after.tag not in ("n", "vn", "nz", "ng", "an", "l") \
         or bool(re.match(r"(?:[A-Z]\+?|天使|种子|战略)?轮|融资|股份|董事|总裁|团队", after.text))
+
+
+_DATE_OPENING = re.compile(r"(?:\d{1,4}年)?(?:\d{1,2}月)?(?:\d{1,2}[日号])?")
+# Ordinary words that run into a name from the clause before it (回报社会|北京市…, 当初|三闾大学).
+# ...and first characters of two-character words jieba's HMM glues before a place (现为|杭州, 有原|衡水).
+_GLUED_OPENERS = NEVER_FIRST | set("现有原曾已并也还均亦")
+_RUN_IN_TAGS = {"n", "v", "vn", "t", "d", "a", "ad", "r", "p", "c", "m", "l", "i", "f", "q"}
+
+
+def trim_opening(doc: Doc, start: int, end: int) -> int:
+    """Where an organisation name really starts when what was traced opens with a date
+    (2012年12月|克丽缇娜集团), a preposition jieba glued on (对|金洲慈航), a time word
+    (当初|三闾大学) or ordinary words before a place that opens the name (回报社会|北京市第一六一中学,
+    现为|杭州天霸电子有限公司).  Names that hold a place after their own proper words
+    (中国科学院上海药物研究所) keep it."""
+    text = doc.text
+    while start < end - 2 and unicodedata.category(text[start]) in ("No", "So", "Sm", "Sk"):
+        start += 1                                                      # ⑥|安徽大学
+    date = _DATE_OPENING.match(text, start, end)
+    if date and date.end() > start and re.search(r"[年月日号]$", date.group(0)) and end - date.end() >= 2:
+        start = date.end()
+    elif re.match(r"\d+", text[start:end]):
+        digits = re.match(r"\d+", text[start:end]).end()
+        if text.startswith(tuple(place_names()), start + digits):   # 11|澳门城市大学
+            start += digits
+    if text[start:start + 1] in NEVER_FIRST and end - start > 3:
+        tok = doc.tokens[token_index(doc).at(start)]
+        if tok.start == start and tok.tag == "x":                       # 对金洲|慈航
+            start += 1
+    idx = token_index(doc)
+    i = idx.at(start)
+    first = i
+    while i < len(doc.tokens) and doc.tokens[i].end < end:
+        tok = doc.tokens[i]
+        if tok.text in place_names() or tok.tag == "ns" and len(tok.text) > 1:
+            if i > first and tok.start > start:
+                return tok.start
+            break
+        glued = tok.tag == "x" and len(tok.text) == 2 and (tok.text[0] in _GLUED_OPENERS or tok.text[1] in "为是任")
+        if not glued and (tok.tag not in _RUN_IN_TAGS or tok.text in internal_words()
+                          or tok.text.endswith(org_suffixes_longest_first())):
+            break
+        i += 1
+    tok = doc.tokens[first] if first < len(doc.tokens) else None
+    if tok is not None and tok.start == start and tok.tag == "t" and tok.end < end - 1:
+        return tok.end                                                  # 当初|三闾大学
+    return start
+
+
+# What a registered company's name never holds: function words, pronouns, punctuation.
+_NOT_IN_REGISTERED = {"p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "rr", "rz", "y", "e", "o", "punct", "space"}
+
+
+_NOT_OPENING = {"d", "t", "v", "vd", "ad", "c", "p", "f"}
+POST_VERBS = frozenset(data.word_list("post_verbs"))
+
+
+def registered_start(doc: Doc, s: int, max_len: int) -> int | None:
+    """Where a registered company's name (…有限公司, ending at `s`) starts when ordinary words,
+    verbs included, make it up (东方时尚驾驶学校股份有限公司, 云南省国有资本运营有限公司): from
+    the first place in the words before the ending (收购|北京…有限公司), else from a clause's
+    start when no verb opens it.  None when neither holds."""
+    idx = token_index(doc)
+    i = idx.at(s) - 1
+    taken = []
+    while i >= 0:
+        tok = doc.tokens[i]
+        if s - tok.start > max_len or tok.tag in _NOT_IN_REGISTERED \
+                or tok.text in boundary_words() and tok.tag not in ("n", "vn") \
+                or tok.text in titles() or tok.text.endswith(("公司", "有限合伙")) or tok.text in NEVER_FIRST:
+            break
+        taken.append(tok)
+        i -= 1
+    while taken and (taken[-1].tag in _NOT_OPENING or taken[-1].text in POST_VERBS):
+        taken.pop()                         # 随后|华侨城集团有限公司, 现任|用友软件股份有限公司
+    if not taken:
+        return None
+    places = [t for t in taken if t.text in place_names() or t.tag == "ns" and len(t.text) > 1]
+    if places:
+        return places[-1].start
+    opens_clause = i < 0 or doc.tokens[i].tag in ("punct", "space")
+    return taken[-1].start if opens_clause and not taken[-1].tag.startswith("v") else None
+
+
+_BODIES = data.word_list("governing_bodies")
+
+
+def trim_body(doc: Doc, start: int, end: int) -> int:
+    """Where the name ends when a company's board or party committee runs on after its
+    ending (浪莎集团|董事局主席, 中国华电集团有限公司|党组中心组): people hold posts in those
+    bodies, and work for the company."""
+    name = doc.text[start:end]
+    for body in _BODIES:
+        pos = name.find(body)
+        if pos > 1 and org_suffixes().get(next((x for x in org_suffixes_longest_first() if name.endswith(x, 0, pos)), ""),
+                                          "") == "org":
+            return start + pos
+    return end
 
 
 def place_first(doc: Doc, start: int) -> bool:

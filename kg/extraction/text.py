@@ -15,7 +15,7 @@ import re
 
 from kg import data
 from kg.extraction.doc import Doc, Token
-from kg.extraction.words import boundary_words, generic_terms, internal_words, titles
+from kg.extraction.words import boundary_words, generic_terms, internal_words, place_names, titles
 from kg.model import EntityType, Mention
 
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
@@ -27,6 +27,8 @@ NAME_PUNCT = set("·-（）()&.")
 # Prepositions that never begin a name; jieba's HMM sometimes glues one to
 # the name after it (由联影, 当英国), so a traced name sheds them.
 NEVER_FIRST = set("由当在对从向被将把据让使于经自至给跟同且而则但及与或即如去这那是其以")
+# ...and what ends a clause's subject that jieba glued to it (吕桂军任): the name starts after.
+GLUED_VERB_ENDS = NEVER_FIRST | {"任"}
 NATIONAL = data.word_list("national_openings")
 QUANTITY = re.compile(r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两几数多]+)[多余]?[个只家支项款种位亿万元笔批所名部大]")
 
@@ -64,7 +66,7 @@ def can_be_in_name(tok: Token, verbs_ok: bool = False) -> bool:
     w = tok.text
     if w in boundary_words():
         return False
-    if w in internal_words() or w in NAME_PUNCT:
+    if w in internal_words() or w in NAME_PUNCT or w in place_names():
         return True
     if len(w) == 1 and re.match(r"[\u4e00-\u9fff]", w):
         # a lone character's dictionary tag says little (泓/q, 委/zg), except for function words
@@ -99,6 +101,8 @@ def trace_left(doc: Doc, start: int, max_len: int, floor: int = 0, verbs_ok: boo
         elif tok.tag == "x" and len(tok.text) > 1 and tok.text[0] in NEVER_FIRST:
             left = tok.start + 1                   # 如布|地奈德: the name starts after the glued 如
             break
+        elif tok.tag == "x" and len(tok.text) > 2 and tok.text[-1] in GLUED_VERB_ENDS:
+            break                                  # 吕桂军任|牡丹江大学: a subject and its verb, glued
         elif not can_be_in_name(tok, verbs_ok) or tok.text in titles():
             break                                  # …院士|复旦大学: a title ends the name before it
         left = tok.start

@@ -19,7 +19,7 @@ import re
 from kg.extraction.doc import Doc
 from kg.extraction.nertagger import NameTagger
 from kg.extraction.orgnames import (
-    CATEGORY_NOUNS, GENERIC_MODIFIERS, LIST_HEADS, only_place, plain_stem, proper_stem, word_brand,
+    CATEGORY_NOUNS, GENERIC_MODIFIERS, LIST_HEADS, only_place, plain_stem, proper_stem, trim_body, trim_opening, word_brand,
 )
 from kg.extraction.pipeline import component, factory
 from kg.extraction.text import CJK_RE, add_mention, has_anchor, is_generic, token_index
@@ -132,6 +132,7 @@ def tidy(doc: Doc, start: int, end: int, label: str) -> tuple[int, int] | None:
             end = tok.start
         else:
             break
+    start, end = trim_opening(doc, start, end), trim_body(doc, start, end)
     return (start, end) if end - start >= 2 else None
 
 

@@ -18,7 +18,7 @@ from kg.extraction import apposition
 from kg.extraction.doc import Doc
 from kg.extraction.orgnames import (
     CATEGORY_NOUNS, COMPANY_ENDINGS, LIST_HEADS, name_like, only_place, org_from_segment, place_first, plain_stem,
-    proper_stem, word_brand,
+    proper_stem, registered_start, trim_body, trim_opening, word_brand,
 )
 from kg.extraction.pipeline import factory
 from kg.extraction.text import add_mention, has_anchor, is_generic, quoted_span, token_index, trace_left
@@ -92,6 +92,9 @@ def _trace(doc: Doc, s: int, e: int, kind: str) -> int | None:
     wide = trace_left(doc, s, MAX_NAME, verbs_ok=True)
     if wide < start and place_first(doc, wide):   # 上海市脑机接口临床试验…重点实验室
         start = wide
+    if doc.text[s:e] in _REGISTERED:
+        registered = registered_start(doc, s, MAX_NAME)
+        start = min(start, registered if registered is not None else start)   # 东方时尚驾驶学校股份有限公司
     if not _named(doc, start, s, e, kind) and doc.text[start - 1:start] in "与和及" and start > 1 \
             and doc.text[s:e] in _JOINT_NAME_ENDINGS and not doc.text.endswith(org_suffixes_longest_first(), 0, start - 1):
         further = trace_left(doc, start - 1, MAX_NAME - (e - start), verbs_ok=True)
@@ -387,6 +390,7 @@ def make_organizations(vocab):
         found += [(a, b, "list") for a, b in expand_lists(doc, known) if not _overlaps(a, b, persons)]
         found = _mark_units(doc, found, orgs)
         for a, b, rule in found:
+            a, b = trim_opening(doc, a, b), trim_body(doc, a, b)
             if not is_generic(doc.text[a:b]):
                 add_mention(doc, a, b, ORG, rule)
         return doc

@@ -188,11 +188,34 @@ def find_speakers(text: str, tags: Mapping[str, str], words: frozenset[int] = fr
 
 _TITLE_PARTS = tuple(data.word_list("title_modifiers")) + tuple(data.word_list("title_joiners"))
 _POST_AFTER = re.compile(r"(?:将|已|正式)?(?:任|担任|出任|兼任|接任|卸任|辞任|辞去)|，(?:男|女)，|，\d{4}年(?:生|出生)")
+# After a clause break, a date or an appointing verb, a name is followed by the verb that gives
+# it a post or a company (…，张锐钢任天津港…, 2013年左森创立…, 任命曾建平为…校长); the verb must be
+# a word of its own, so 任务 and 任何 do not count.
+_ACT_AFTER = re.compile(r"(?:同志|先生|女士)?(?:将|已|正式|决定)?(?:" + "|".join(
+    data.word_list("post_verbs") + data.word_list("found_verbs")) + ")")
+_APPOINTING = tuple(data.word_list("appointing_verbs"))
+_APPOINTED_AS = re.compile("为")                 # 任命曾建平为…校长
+
+
+def _opens_clause(text: str, start: int, before: str, endings: tuple[str, ...]) -> bool:
+    return start == 0 or text[start - 1] in "，。；：、\n" or before.endswith(endings)
+
+
+def _after_date_or_appointing(text: str, start: int) -> bool:
+    return bool(re.search(r"\d[年月日]$|[年月]\d{1,2}日$", text[max(0, start - 4):start])) \
+        or text[max(0, start - 3):start].endswith(_APPOINTING)
+
+
+def _name_word(name: str, tags: Mapping[str, str]) -> bool:
+    """jieba reads it as a name or not at all, and it does not open with a word (公司|自成立)."""
+    return (tags.get(name) or "nr").startswith("nr") and (len(name) == 2 or (tags.get(name[:2]) or "nr").startswith("nr"))
 
 
 def find_before_posts(text: str, tags: Mapping[str, str], boundaries: frozenset[int]) -> list[tuple[int, int]]:
     """A name between an organisation's ending (or a clause break) and a work title or a post
-    verb: …有限公司王水福董事长, …集团有限公司刘晓光任…, and a biography's 燕立国，男，…"""
+    verb: …有限公司王水福董事长, …集团有限公司刘晓光任…, and a biography's 燕立国，男，…;
+    and a name opening a clause, after a date or an appointing verb, before a post or founding
+    verb that jieba reads as a word: ，张锐钢任…, 2013年左森创立…, 任命曾建平为…"""
     out = []
     single, double = surnames()
     endings = _org_endings()
@@ -201,7 +224,9 @@ def find_before_posts(text: str, tags: Mapping[str, str], boundaries: frozenset[
         if start >= len(text) or not (text[start] in single or text[start:start + 2] in double):
             continue
         before = text[max(0, start - 4):start]
-        if not (start == 0 or text[start - 1] in "，。；：、\n" or before.endswith(endings)):
+        opens = _opens_clause(text, start, before, endings)
+        acts = _after_date_or_appointing(text, start)
+        if not (opens or acts):
             continue
         for n in (3, 2):
             end = start + n
@@ -209,8 +234,13 @@ def find_before_posts(text: str, tags: Mapping[str, str], boundaries: frozenset[
             if len(name) < n or not all(CJK_RE.match(c) for c in name) or not plausible(name, tags) \
                     or any(text.startswith(_TITLE_PARTS, k) for k in range(start + 1, end)):
                 continue                        # 高级|副总裁, 董事|兼: part of a longer title
-            if text.startswith(work, end) or _POST_AFTER.match(text, end) and (
-                    before.endswith(endings) or text[end:end + 1] == "，"):
+            if opens and (text.startswith(work, end) or _POST_AFTER.match(text, end) and (
+                    before.endswith(endings) or text[end:end + 1] == "，")):
+                out.append((start, end))
+                break
+            appointed = text[max(0, start - 3):start].endswith(_APPOINTING)
+            verb = _ACT_AFTER.match(text, end) or appointed and _APPOINTED_AS.match(text, end)
+            if verb and end in boundaries and verb.end() in boundaries and _name_word(name, tags):
                 out.append((start, end))
                 break
     return out
