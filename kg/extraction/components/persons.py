@@ -187,7 +187,8 @@ def find_speakers(text: str, tags: Mapping[str, str], words: frozenset[int] = fr
 
 
 _TITLE_PARTS = tuple(data.word_list("title_modifiers")) + tuple(data.word_list("title_joiners"))
-_POST_AFTER = re.compile(r"(?:将|已|正式)?(?:任|担任|出任|兼任|接任|卸任|辞任|辞去)|，(?:男|女)，|，\d{4}年(?:生|出生)")
+_POST_AFTER = re.compile(r"(?:将|已|正式)?(?:任|担任|出任|兼任|接任|卸任|辞任|辞去)|，(?:男|女)，"
+                         r"|，\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?(?:生|出生)")
 # After a clause break, a date or an appointing verb, a name is followed by the verb that gives
 # it a post or a company (…，张锐钢任天津港…, 2013年左森创立…, 任命曾建平为…校长); the verb must be
 # a word of its own, so 任务 and 任何 do not count.
@@ -204,6 +205,16 @@ def _opens_clause(text: str, start: int, before: str, endings: tuple[str, ...]) 
 def _after_date_or_appointing(text: str, start: int) -> bool:
     return bool(re.search(r"\d[年月日]$|[年月]\d{1,2}日$", text[max(0, start - 4):start])) \
         or text[max(0, start - 3):start].endswith(_APPOINTING)
+
+
+def _bio_post(text: str, end: int, endings: tuple[str, ...], work: tuple[str, ...]) -> bool:
+    """燕立国，湖南省桃源县第一中学校长，…: after the name and a comma, an organisation and a post."""
+    m = re.match(r"，([^，。；：、]{3,30}?)(?=[，。；、]|$)", text[end:end + 34])
+    if not m:
+        return False
+    part = m.group(1)
+    title = next((t for t in work if part.endswith(t)), None)
+    return title is not None and part[:-len(title)].endswith(endings)
 
 
 def _name_word(name: str, tags: Mapping[str, str]) -> bool:
@@ -235,12 +246,14 @@ def find_before_posts(text: str, tags: Mapping[str, str], boundaries: frozenset[
                     or any(text.startswith(_TITLE_PARTS, k) for k in range(start + 1, end)):
                 continue                        # 高级|副总裁, 董事|兼: part of a longer title
             if opens and (text.startswith(work, end) or _POST_AFTER.match(text, end) and (
-                    before.endswith(endings) or text[end:end + 1] == "，")):
+                    before.endswith(endings) or text[end:end + 1] == "，") or _bio_post(text, end, endings, work)):
                 out.append((start, end))
                 break
             appointed = text[max(0, start - 3):start].endswith(_APPOINTING)
             verb = _ACT_AFTER.match(text, end) or appointed and _APPOINTED_AS.match(text, end)
-            if verb and end in boundaries and verb.end() in boundaries and _name_word(name, tags):
+            glued = verb and end not in boundaries and start in boundaries and verb.end() in boundaries \
+                and not any(start < b < verb.end() for b in boundaries)      # 宋尚龙任: one jieba word
+            if verb and (end in boundaries or glued) and verb.end() in boundaries and _name_word(name, tags):
                 out.append((start, end))
                 break
     return out

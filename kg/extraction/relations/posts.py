@@ -64,7 +64,9 @@ def _verb_posts(ctx: Context) -> list[Relation]:
     out = []
     for p in (m for m in ctx.mentions if m.type == PER):
         s = ctx.doc.sentences[p.sentence]
-        bio = p.start == s.start and ctx.text(p.end, p.end + 1) in ("，", ",")   # 王晨光，男，…，现任…校长
+        # 王晨光，男，…，现任…校长; 高建平刚满60岁，…，从2000年8月开始担任…董事长: the sentence's subject
+        bio = _opens_sentence(ctx, p) and (ctx.text(p.end, p.end + 1) in ("，", ",") or not any(
+            q.type == PER for q in ctx.of(p.sentence, PER) if q.start > p.end))
         end = _sentence_end(ctx, p.end, p.sentence) if bio else _clause_end(ctx, p.end, p.sentence)
         verb = _alternation("post_verbs").search(ctx.doc.text, p.end, end)
         if not verb or not bio and re.search(r"[，,]", ctx.text(p.end, verb.start())) and verb.start() - p.end > 16:
@@ -77,6 +79,13 @@ def _verb_posts(ctx: Context) -> list[Relation]:
             if title and org.start < end:
                 out.append(make_rel(p, WORKS_FOR, org, ctx, p.sentence, "post-verb", Attrs(title=title)))
     return out
+
+
+def _opens_sentence(ctx: Context, p: EntityMention) -> bool:
+    """Is the person the first words of the sentence, after a date at most (2016年3月，…)?"""
+    s = ctx.doc.sentences[p.sentence]
+    return p.start == s.start or bool(re.fullmatch(r"\s*(?:\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?[，,]?\s*)?",
+                                                    ctx.text(s.start, p.start)))
 
 
 def _appointed(ctx: Context) -> list[Relation]:
@@ -127,7 +136,8 @@ def _founders(ctx: Context) -> list[Relation]:
         for verb in _alternation("found_verbs").finditer(s.text):
             vstart, vend = s.start + verb.start(), s.start + verb.end()
             founders = [p for p in ctx.of(i, PER) if p.end <= vstart and vstart - p.end <= 24]
-            founders = _joined_people(ctx, founders)
+            joint = bool(re.search(r"(?:一起|一同|共同|联合|合伙|携手)$", ctx.text(vstart - 4, vstart)))
+            founders = _joined_people(ctx, founders, joint)
             created = [o for o in ctx.of(i, ORG) if vend <= o.start <= vend + 6]
             passive = [o for o in ctx.of(i, ORG) if o.end <= vstart and "由" in ctx.text(o.end, vstart)
                        and not re.search(r"[，。；]", ctx.text(o.end, vstart))]
@@ -144,13 +154,15 @@ def _founders(ctx: Context) -> list[Relation]:
     return out
 
 
-def _joined_people(ctx: Context, people: list[EntityMention]) -> list[EntityMention]:
-    """The people of a list that ends at the last one (王建辰和高元倩, 陈欧、戴雨森)."""
+def _joined_people(ctx: Context, people: list[EntityMention], joint: bool = False) -> list[EntityMention]:
+    """The people of a list that ends at the last one (王建辰和高元倩, 陈欧、戴雨森); when the act is
+    joint (一起, 共同), the others may be described (乔布斯与另一位联合创始人史蒂夫·沃兹尼亚克一起创立)."""
     if not people:
         return []
     group = [people[-1]]
     for p in reversed(people[:-1]):
-        if re.fullmatch(r"[、和与及]|以及", ctx.text(p.end, group[0].start)):
+        if re.fullmatch(r"[、和与及]|以及", ctx.text(p.end, group[0].start)) or re.fullmatch(
+                r"(?:[和与及]|以及)[^，。；：、“”]{1,10}", ctx.text(p.end, group[0].start)) and joint:
             group.insert(0, p)
         else:
             break
