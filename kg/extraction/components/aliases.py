@@ -11,12 +11,14 @@ text, so later mentions count and carry evidence.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from kg import data
 from kg.extraction.doc import Doc
+from kg.extraction.orgnames import proper_stem
 from kg.extraction.pipeline import component
 from kg.extraction.text import add_mention, has_anchor, is_generic, token_index
-from kg.extraction.words import event_suffix_re, org_suffixes, org_suffixes_longest_first
+from kg.extraction.words import event_suffix_re, org_suffixes, org_suffixes_longest_first, place_names
 from kg.model import EntityType, Mention
 
 COUNTRIES = data.word_list("countries")
@@ -77,6 +79,24 @@ def _without_country(name: str) -> str | None:
     return None
 
 
+def _without_place(doc: Doc, m: Mention) -> str | None:
+    """山东皇明太阳能集团 -> 皇明太阳能集团: a province or city in front of a brand (not 沧州市人民政府)."""
+    place = next((p for p in _places_longest() if m.text.startswith(p)), None)
+    if not place:
+        return None
+    rest = re.sub(r"^[省市]", "", m.text[len(place):])
+    suffix = next((x for x in org_suffixes_longest_first() if rest.endswith(x)), None)
+    if len(rest) < 4 or suffix is None or len(rest) - len(suffix) < 2:
+        return None
+    start = m.end - len(rest)
+    return rest if proper_stem(doc, start, m.end - len(suffix)) else None
+
+
+@cache
+def _places_longest() -> tuple[str, ...]:
+    return tuple(sorted(place_names(), key=len, reverse=True))
+
+
 def country_prefix(doc: Doc, m: Mention) -> int:
     """Start of a country/city prefix glued in front of an organisation mention."""
     for c in sorted(COUNTRIES, key=len, reverse=True):
@@ -101,6 +121,8 @@ def aliases(doc: Doc) -> Doc:
             bare = _without_country(m.text)
             if bare and has_anchor(doc, m.end - len(bare), m.end, national=False):
                 # 德国海德堡大学 -> 海德堡大学 (but 英国癌症研究所 is not "癌症研究所" anywhere else)
+                doc.aliases.append((m.text, bare))
+            elif bare := _without_place(doc, m):
                 doc.aliases.append((m.text, bare))
             start = country_prefix(doc, m)
             if start < m.start:
