@@ -101,7 +101,7 @@ def trace_left(doc: Doc, start: int, max_len: int, floor: int = 0, verbs_ok: boo
         elif tok.tag == "x" and len(tok.text) > 1 and tok.text[0] in NEVER_FIRST:
             left = tok.start + 1                   # 如布|地奈德: the name starts after the glued 如
             break
-        elif tok.tag == "x" and len(tok.text) > 2 and tok.text[-1] in GLUED_VERB_ENDS:
+        elif tok.tag == "x" and len(tok.text) > 1 and tok.text[-1] in GLUED_VERB_ENDS:
             break                                  # 吕桂军任|牡丹江大学: a subject and its verb, glued
         elif not can_be_in_name(tok, verbs_ok) or tok.text in titles():
             break                                  # …院士|复旦大学: a title ends the name before it

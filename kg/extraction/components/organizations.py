@@ -40,14 +40,19 @@ def find_suffixed(doc: Doc) -> list[tuple[int, int, str]]:
         covering = doc.tokens[idx.at(s)]
         if covering.text in titles():               # 常委, 院长: a title, not an ending
             continue
+        if doc.text[s - 1:s] in "（(" and doc.text[e:e + 1] in "）)" and \
+                doc.text.startswith(org_suffixes_longest_first(), e + 1):
+            continue                                # 力帆实业（集团）股份有限公司: a bracketed insert
         kind = org_suffixes()[m.group(0)]
         quoted = quoted_span(doc.text, s, e)
         if quoted and kind == "org":                # “上海市生物治疗早期人体试验与评价平台”
             out.append((quoted[0], e, kind))
             continue
-        start = _trace(doc, s, e, kind)
+        start, end = _trace(doc, s, e, kind), _bracket_tail(doc.text, e)
+        if end > e and doc.text.startswith(org_suffixes_longest_first(), end):
+            continue                                # 力帆实业（集团）|股份有限公司: the name goes on
         if start is not None:
-            out.append((start, _bracket_tail(doc.text, e), kind))
+            out.append((start, end, kind))
     return out
 
 
