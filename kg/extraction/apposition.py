@@ -86,6 +86,8 @@ def chain(doc: Doc, person: Mention, floor: int) -> list[Link]:
     text = doc.text
     floor = max(floor, person.start - MAX_CHAIN)
     pos = _skip_back(text, person.start, floor, " \u3000：:")      # 集团有限公司董事长：张飞飞
+    if text[pos - 1:pos] in ("为", "是") and _title_ending_at(text, pos - 1, floor):
+        pos -= 1                                          # 创始人是松田重次郎, 法定代表人为许雷
     if text[pos - 1:pos] in "，," and _title_ending_at(text, pos - 1, floor):
         pos -= 1                                          # 伦敦医疗城首席执行官，安吉拉·库库拉
     links: list[Link] = []

@@ -119,8 +119,9 @@ def find_titled(text: str, tags: Mapping[str, str], words: frozenset[int] = froz
         if boundaries is not None and m.start() not in boundaries and start not in boundaries \
                 and CJK_RE.match(text[m.start() - 1:m.start()] or "a"):
             continue                                # 上海市长宁区: 市长 is not a title here
-        if start < len(text) and text[start] == " ":
-            start += 1
+        if start < len(text) and text[start] in " ：:为是" and not (text[start] in "：:为是" and m.group(0) in (
+                "处", "司", "科", "部", "办公室")):
+            start += 1                              # 董庄学校校长：史振起, 创始人是松田重次郎
         end = name_at(text, start, words) if start < len(text) else None
         foreign = _transliterated_run(text, start)
         if foreign and (end is None or foreign > end):     # 首席执行官杰夫马萨: no surname, a foreign name
@@ -235,7 +236,7 @@ def find_before_posts(text: str, tags: Mapping[str, str], boundaries: frozenset[
         if start >= len(text) or not (text[start] in single or text[start:start + 2] in double):
             continue
         before = text[max(0, start - 4):start]
-        opens = _opens_clause(text, start, before, endings)
+        opens = _opens_clause(text, start, before, endings) or not text[start - 1].isalnum()   # 👇周峰，男，
         acts = _after_date_or_appointing(text, start)
         if not (opens or acts):
             continue

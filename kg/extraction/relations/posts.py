@@ -136,8 +136,13 @@ def _founders(ctx: Context) -> list[Relation]:
         for verb in _alternation("found_verbs").finditer(s.text):
             vstart, vend = s.start + verb.start(), s.start + verb.end()
             founders = [p for p in ctx.of(i, PER) if p.end <= vstart and vstart - p.end <= 24]
-            joint = bool(re.search(r"(?:一起|一同|共同|联合|合伙|携手)$", ctx.text(vstart - 4, vstart)))
+            joint = bool(re.search(r"(?:一起|一同|共同|联合|合伙|携手)$", ctx.text(vstart - 4, vstart))
+                         or re.match(r"联合|共同", verb.group(0)))
             founders = _joined_people(ctx, founders, joint)
+            if founders and joint and ctx.text(founders[0].start - 1, founders[0].start) in ("与", "和", "同"):
+                subject = ctx.by_sentence[i][0]          # 乔布斯曾…，1976年与史蒂夫·沃兹尼亚克等人联合创办
+                if subject.type == PER and subject not in founders:
+                    founders = [subject, *founders]
             created = [o for o in ctx.of(i, ORG) if vend <= o.start <= vend + 6]
             passive = [o for o in ctx.of(i, ORG) if o.end <= vstart and "由" in ctx.text(o.end, vstart)
                        and not re.search(r"[，。；]", ctx.text(o.end, vstart))]
