@@ -24,7 +24,9 @@ from kg.model import EntityType, Mention
 COUNTRIES = data.word_list("countries")
 _DOSAGE_FORMS = tuple(data.word_list("dosage_forms"))
 NATIONS = frozenset(data.word_list("nations"))
-_SHORT = re.compile(r"^[（(](?:以下|下文)?(?:简称|下称|简称为|以下称)[:：]?[“\"「《]?([^”\"」》）)]{1,20})[”\"」》]?[）)]")
+# （以下简称“X”）, and with more said before the bracket closes: （下称“力帆股份”，股票代码：601777）
+_SHORT = re.compile(r"^[（(](?:以下|下文)?(?:简称|下称|简称为|以下称)[:：]?[“\"「《]?([^”\"」》）)，,]{1,20})[”\"」》]?"
+                    r"(?:[，,；;][^（）()]{0,40})?[）)]")
 _SHORT_COMMA = re.compile(r"^[，,](?:以下)?简称[“\"「《]?([^”\"」》，。]{1,20})[”\"」》]?")
 _PAREN = re.compile(r"^[（(]([^（）()]{2,80})[）)]")
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9 .&'\-]*$")
