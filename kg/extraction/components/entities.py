@@ -24,7 +24,7 @@ from kg.extraction.orgnames import derive_org
 from kg.extraction.pipeline import component
 from kg.extraction.words import generic_places, org_suffixes, org_suffixes_longest_first
 from kg.model import Entity, EntityType, Mention
-from kg.names import norm
+from kg.names import cores, norm
 
 COUNTRIES = data.word_list("countries")
 
@@ -206,6 +206,8 @@ def entities(doc: Doc) -> Doc:
             if norm(f) not in seen:
                 seen.add(norm(f))
                 aliases.append(f)
+        if etype == EntityType.ORGANIZATION:       # 赛特斯信息科技股份有限公司 is also 赛特斯信息科技
+            aliases += [c for c in cores(name) if c in name and c not in seen and not seen.add(c)]
         out.append(Entity(name=name, type=etype, aliases=aliases, mentions=ms))
     doc.entities = sorted(out, key=lambda e: e.mentions[0].start)
     return doc
