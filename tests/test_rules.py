@@ -151,3 +151,72 @@ def test_a_one_line_article_without_a_title_keeps_its_line_as_text():
     ex = extract(Article(id="o", title="", text="星河集团入股云帆医疗，持股比例为12%。"))
     assert any(str(r.type) == "INVESTS_IN" for r in ex.relations)
     assert ex.sentences and "持股比例" in "".join(ex.sentences)
+
+
+# --- general news: names and posts beyond the biomedical articles ----------------------
+
+def test_a_person_opening_a_clause_before_a_post_or_founding_verb():
+    assert "周海涛" in mentions(make_doc("2019年5月，周海涛任青禾精密机械有限公司董事长。"), PER)
+    assert "韦明哲" in mentions(make_doc("2012年韦明哲创立蓝湾文化传媒有限公司。"), PER)
+    assert "华思远" in mentions(make_doc("董事会任命华思远为星河科技大学校长。"), PER)
+    assert not [n for n in mentions(make_doc("。公司自成立以来，业务快速增长。"), PER) if n.startswith("公司")]
+
+
+def test_organisation_names_shed_what_runs_into_them():
+    ents = entities("2018年9月 青禾乳业集团董事长沈博文出席。当初江川大学校长俞正平到访。")
+    assert "青禾乳业集团" in ents and "江川大学" in ents
+    assert not [n for n in ents if n.startswith(("2018", "当初"))]
+    ents = entities("回报社会 杭州市第一二三中学党委书记、校长邬建平致辞。")
+    assert "杭州市第一二三中学" in ents
+
+
+def test_a_board_or_party_committee_folds_into_its_company():
+    rels = relations("青禾乳业集团董事局主席沈博文、总裁沈博武出席。")
+    assert ("沈博文", "WORKS_FOR", "青禾乳业集团") in rels and ("沈博武", "WORKS_FOR", "青禾乳业集团") in rels
+
+
+def test_registered_companies_keep_ordinary_words_and_brackets():
+    ents = entities("东方远景驾驶学校股份有限公司与苏州蓝湾（集团）有限公司签约。")
+    assert "东方远景驾驶学校股份有限公司" in ents and "苏州蓝湾（集团）有限公司" in ents
+
+
+def test_a_place_alone_names_a_university():
+    rels = relations("2017年12月4日，吕远征任通化大学校长。")
+    assert ("吕远征", "WORKS_FOR", "通化大学") in rels
+
+
+def test_posts_in_biographies():
+    assert ("高建华", "WORKS_FOR", "青禾银行") in relations(
+        "高建华刚满60岁，是青禾银行的首批员工，从2000年8月开始担任青禾银行董事长。")
+    assert ("燕北辰", "WORKS_FOR", "湖南省桃江县第一中学") in relations(
+        "个人档案：燕北辰，湖南省桃江县第一中学校长，中学正高级教师。")
+    assert ("张建新", "WORKS_FOR", "青山中学") in relations("青山中学校长：张建新；副校长：郑远河。")
+
+
+def test_joint_founders_with_a_description_between():
+    rels = relations("1998年，王志刚与另一位联合创始人李建国一起创立了蓝湾软件公司。")
+    assert {("王志刚", "INVESTS_IN", "蓝湾软件公司"), ("李建国", "INVESTS_IN", "蓝湾软件公司"),
+            ("王志刚", "WORKS_FOR", "蓝湾软件公司")} <= rels
+
+
+def test_organisations_carry_their_core_names_and_stated_short_names():
+    ents = entities("青禾智汇饮品股份有限公司（下称“青禾饮品”，股票代码：600000）今日上市。")
+    name = next(n for n in ents if n.startswith("青禾智汇"))
+    assert {"青禾饮品", "青禾智汇饮品"} <= set(ents[name][1])
+    ents = entities("山东蓝湾太阳能集团与沧州市人民政府签约。")
+    assert "蓝湾太阳能集团" in ents["山东蓝湾太阳能集团"][1]
+    assert "人民政府" not in ents["沧州市人民政府"][1]
+
+
+def test_a_hub_partners_with_each_after_an_adverb():
+    rels = relations("青禾科技相继与蓝湾电子和北辰软件等展开合作。")
+    assert {("青禾科技", "PARTNERS_WITH", "蓝湾电子"), ("青禾科技", "PARTNERS_WITH", "北辰软件")} <= rels
+    assert ("蓝湾电子", "PARTNERS_WITH", "北辰软件") not in rels and ("北辰软件", "PARTNERS_WITH", "蓝湾电子") not in rels
+    rels = relations("青禾集团日前与蓝湾集团旗下的蓝湾资源公司签订《战略合作协议》。")
+    assert ("青禾集团", "PARTNERS_WITH", "蓝湾资源公司") in rels
+
+
+def test_capital_put_into_a_company():
+    rels = relations("青禾集团、蓝湾资本对万达置业进行增资，取得万达置业20%的股权。")
+    assert {("青禾集团", "INVESTS_IN", "万达置业"), ("蓝湾资本", "INVESTS_IN", "万达置业")} <= rels
+    assert ("青禾资本", "INVESTS_IN", "蓝湾乳业") in relations("青禾资本在蓝湾乳业的持股已经减少到了5%。")

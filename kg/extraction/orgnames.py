@@ -150,6 +150,12 @@ def trim_body(doc: Doc, start: int, end: int) -> int:
     return end
 
 
+def model_agrees(doc: Doc, start: int, end: int, least: float = 0.5, label: str = "ORG") -> bool:
+    """Does the name recogniser also read [start, end) as one name (an organisation's)?"""
+    return any(s.label == label and s.start == start and s.end == end and s.score >= least
+               for s in doc.model_spans)
+
+
 def place_first(doc: Doc, start: int) -> bool:
     tok = doc.tokens[token_index(doc).at(start)]
     return tok.start == start and tok.tag == "ns" and len(tok.text) > 1

@@ -161,8 +161,8 @@ def organisation_like(doc: Doc, start: int, end: int, sure: bool = False) -> boo
     tokens = [t for t in doc.tokens[idx.at(start):idx.at(end - 1) + 1] if t.start < end and t.end > start]
     if tokens and tokens[0].tag in ("v", "r", "d", "p", "c", "u", "uj", "m", "q", "f", "t"):
         return False                                            # 勾勒出…, 还有…, 我就…: a clause
-    if any(t.tag == "v" and t.text not in internal_words() for t in tokens[1:]) or len(name) > 20:
-        return False                                            # …一周时间内第二次增持…: a clause
+    if any(t.tag in ("v", "p") and t.text not in internal_words() for t in tokens[1:]) or len(name) > 20:
+        return False                                            # …一周时间内第二次增持…, 蓝湾投资对…: a clause
     if len(tokens) > 1 and tokens[-1].tag in ("v", "vn") and not tokens[-1].text.endswith(org_suffixes_longest_first()):
         return False                                            # 浦东布局
     suffix = next((s for s in org_suffixes_longest_first() if name.endswith(s) and len(name) > len(s)), None)

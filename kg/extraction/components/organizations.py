@@ -17,8 +17,8 @@ from kg import data
 from kg.extraction import apposition
 from kg.extraction.doc import Doc
 from kg.extraction.orgnames import (
-    CATEGORY_NOUNS, COMPANY_ENDINGS, LIST_HEADS, name_like, only_place, org_from_segment, place_first, plain_stem,
-    proper_stem, registered_start, trim_body, trim_opening, word_brand,
+    CATEGORY_NOUNS, COMPANY_ENDINGS, LIST_HEADS, model_agrees, name_like, only_place, org_from_segment, place_first,
+    plain_stem, proper_stem, registered_start, trim_body, trim_opening, word_brand,
 )
 from kg.extraction.pipeline import factory
 from kg.extraction.text import add_mention, has_anchor, is_generic, quoted_span, token_index, trace_left
@@ -156,12 +156,6 @@ def _through_brackets(doc: Doc, start: int, s: int) -> int:
         if before < opening:
             return before
     return close + 1
-
-
-def model_agrees(doc: Doc, start: int, end: int, least: float = 0.5, label: str = "ORG") -> bool:
-    """Does the name recogniser also read [start, end) as one name (an organisation's)?"""
-    return any(s.label == label and s.start == start and s.end == end and s.score >= least
-               for s in doc.model_spans)
 
 
 _FOUNDING = re.compile(r"(?:发起设立|联合设立|共同设立|合资成立|合资设立|出资设立|设立|成立|组建|创立)(?:了)?$")

@@ -63,17 +63,27 @@ _PARTNER_NOUN_TAILS = data.word_list("partner_noun_tails")
 _OBJECT_VERBS = ("联动", "携手", "牵手", "结盟")
 
 
+_WITH_AFTER = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:与|同)")
+
+
 def _with_list(ctx: Context, i: int, pos: int) -> list[EntityMention]:
     """[A, B, C, …] for `A与B、C、…等 <trigger>` in the clause before `pos`: every organisation
     between A's 与 and the trigger is A's partner, whatever else the list holds."""
     s = ctx.doc.sentences[i]
     clause = max(s.text.rfind(c, 0, pos - s.start) for c in "，。；") + 1 + s.start
     orgs = [o for o in ctx.of(i, ORG) if clause <= o.start and o.end <= pos]
-    hub = next((o for o in orgs if ctx.text(o.end, o.end + 1) in ("与", "同")), None)
+    hub = next((o for n, o in enumerate(orgs) if _WITH_AFTER.match(ctx.doc.text, o.end, pos)
+                and (n + 1 == len(orgs) or orgs[n + 1].start >= _WITH_AFTER.match(ctx.doc.text, o.end, pos).end())
+                and ctx.text(o.start - 1, o.start) != "、"),
+               None)                          # 海康威视相继与…, 京基集团分别与… (not A、B分别与…: each of them)
     if hub is None:
         return []
     partners = [o for o in orgs if o.start > hub.end and o.name != hub.name]
-    return [hub, *partners] if len(partners) >= 2 and "、" in ctx.text(hub.end, pos) else []
+    partners = [o for n, o in enumerate(partners)    # 与宝钢集团旗下的宝钢资源公司: the unit is the partner
+                if not (n + 1 < len(partners) and re.fullmatch(r"(?:旗下|下属)的?", ctx.text(o.end, partners[n + 1].start)))]
+    between = ctx.text(hub.end, pos)
+    return [hub, *partners] if len(partners) >= 2 and re.search(r"[、和及]", between) \
+        or len(partners) == 1 and re.search(r"旗下|下属", between) else []
 
 
 def _with_partner(ctx: Context, i: int, pos: int) -> EntityMention | None:
