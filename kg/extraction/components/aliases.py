@@ -83,9 +83,10 @@ def _without_country(name: str) -> str | None:
 
 def _without_place(doc: Doc, m: Mention) -> str | None:
     """山东皇明太阳能集团 -> 皇明太阳能集团: a province or city in front of a brand (not 沧州市人民政府)."""
-    place = next((p for p in _places_longest() if m.text.startswith(p)), None)
-    if not place:
+    opening = _place_opening().match(m.text)
+    if not opening:
         return None
+    place = opening.group(0)
     rest = re.sub(r"^[省市]", "", m.text[len(place):])
     suffix = next((x for x in org_suffixes_longest_first() if rest.endswith(x)), None)
     if len(rest) < 4 or suffix is None or len(rest) - len(suffix) < 2:
@@ -95,8 +96,8 @@ def _without_place(doc: Doc, m: Mention) -> str | None:
 
 
 @cache
-def _places_longest() -> tuple[str, ...]:
-    return tuple(sorted(place_names(), key=len, reverse=True))
+def _place_opening() -> re.Pattern:
+    return data.alternation_re(tuple(sorted(place_names(), key=len, reverse=True)))
 
 
 def country_prefix(doc: Doc, m: Mention) -> int:

@@ -203,19 +203,31 @@ def _opens_clause(text: str, start: int, before: str, endings: tuple[str, ...]) 
     return start == 0 or text[start - 1] in "，。；：、\n" or before.endswith(endings)
 
 
+_APPOINTING_LAST = frozenset(v[-1] for v in _APPOINTING)
+_DATE_END = re.compile(r"\d[年月日]$")
+
+
 def _after_date_or_appointing(text: str, start: int) -> bool:
-    return bool(re.search(r"\d[年月日]$|[年月]\d{1,2}日$", text[max(0, start - 4):start])) \
-        or text[max(0, start - 3):start].endswith(_APPOINTING)
+    prev = text[start - 1:start]                # most positions fail here, cheaply
+    if prev in ("年", "月", "日"):
+        return bool(_DATE_END.search(text, max(0, start - 4), start))
+    return prev in _APPOINTING_LAST and text[max(0, start - 3):start].endswith(_APPOINTING)
 
 
-def _bio_post(text: str, end: int, endings: tuple[str, ...], work: tuple[str, ...]) -> bool:
+_BIO_PART = re.compile(r"，([^，。；：、]{3,30}?)(?=[，。；、]|$)")
+
+
+@cache
+def _work_title_at_end() -> re.Pattern:
+    work = tuple(t for t, kind in titles().items() if kind == "work" and len(t) > 1)
+    return re.compile("(?:" + data.alternation_re(work).pattern + ")$")
+
+
+def _bio_post(text: str, end: int, endings: tuple[str, ...]) -> bool:
     """燕立国，湖南省桃源县第一中学校长，…: after the name and a comma, an organisation and a post."""
-    m = re.match(r"，([^，。；：、]{3,30}?)(?=[，。；、]|$)", text[end:end + 34])
-    if not m:
-        return False
-    part = m.group(1)
-    title = next((t for t in work if part.endswith(t)), None)
-    return title is not None and part[:-len(title)].endswith(endings)
+    m = _BIO_PART.match(text, end, end + 34) if text[end:end + 1] == "，" else None
+    title = m and _work_title_at_end().search(m.group(1))
+    return bool(title) and m.group(1)[:title.start()].endswith(endings)
 
 
 def _name_word(name: str, tags: Mapping[str, str]) -> bool:
@@ -240,21 +252,24 @@ def find_before_posts(text: str, tags: Mapping[str, str], boundaries: frozenset[
         acts = _after_date_or_appointing(text, start)
         if not (opens or acts):
             continue
+        appointed = acts and text[max(0, start - 3):start].endswith(_APPOINTING)
         for n in (3, 2):
             end = start + n
             name = text[start:end]
+            titled = opens and (text.startswith(work, end) or _POST_AFTER.match(text, end) and (
+                before.endswith(endings) or text[end:end + 1] == "，") or _bio_post(text, end, endings))
+            verb = None if titled else _ACT_AFTER.match(text, end) or appointed and _APPOINTED_AS.match(text, end)
+            if not (titled or verb):
+                continue                        # checked first: most candidates fail here, cheaply
             if len(name) < n or not all(CJK_RE.match(c) for c in name) or not plausible(name, tags) \
                     or any(text.startswith(_TITLE_PARTS, k) for k in range(start + 1, end)):
                 continue                        # 高级|副总裁, 董事|兼: part of a longer title
-            if opens and (text.startswith(work, end) or _POST_AFTER.match(text, end) and (
-                    before.endswith(endings) or text[end:end + 1] == "，") or _bio_post(text, end, endings, work)):
+            if titled:
                 out.append((start, end))
                 break
-            appointed = text[max(0, start - 3):start].endswith(_APPOINTING)
-            verb = _ACT_AFTER.match(text, end) or appointed and _APPOINTED_AS.match(text, end)
-            glued = verb and end not in boundaries and start in boundaries and verb.end() in boundaries \
+            glued = end not in boundaries and start in boundaries and verb.end() in boundaries \
                 and not any(start < b < verb.end() for b in boundaries)      # 宋尚龙任: one jieba word
-            if verb and (end in boundaries or glued) and verb.end() in boundaries and _name_word(name, tags):
+            if (end in boundaries or glued) and verb.end() in boundaries and _name_word(name, tags):
                 out.append((start, end))
                 break
     return out

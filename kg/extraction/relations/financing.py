@@ -145,14 +145,11 @@ def _stakes(ctx: Context, i: int, attrs: Attrs) -> list[Relation]:
             investors = [o for o in ctx.of(i, ORG) if s.start + m.end() <= o.start < s.start + m.end() + inv_end.start()]
             out += [make_rel(a, INVESTS_IN, t, ctx, i, "got-investment", attrs) for a in investors for t in target[-1:]
                     if a.name != t.name]
-    for m in _CAPITAL_INTO.finditer(s.text):              # A、B对C进行增资, A拟向C注入…
-        pos = s.start + m.start()
-        target = next((o for o in ctx.of(i, ORG) if o.start == pos + len(m.group(1)) + len(m.group(2))), None)
-        after = target and re.match(r"[^，。；]{0,12}?(?:进行|实施|完成)?(?:增资|注资|注入|出资|投资)",
-                                    ctx.doc.text[target.end:s.end])
-        investors = group_before(ctx, pos, i, ORG, max_gap=6) if after else []
-        out += [make_rel(a, INVESTS_IN, target, ctx, i, "capital-into", attrs) for a in investors
-                if a.name != target.name]
+    for target in actors:                                 # A、B(拟)对C进行增资, A向C注入…
+        if ctx.text(target.start - 1, target.start) in ("对", "向") and target.type == ORG \
+                and _CAPITAL_AFTER.match(ctx.doc.text, target.end, s.end):
+            out += [make_rel(a, INVESTS_IN, target, ctx, i, "capital-into", attrs)
+                    for a in group_before(ctx, target.start - 1, i, ORG, max_gap=6) if a.name != target.name]
     for pattern in _stake_patterns() if _STAKE_WORDS.search(s.text) else ():
         for m in pattern.finditer(s.text):
             owner, owned = (_mention_of(ctx, i, s.start, m, g) for g in ("a", "b"))
@@ -161,8 +158,8 @@ def _stakes(ctx: Context, i: int, attrs: Attrs) -> list[Relation]:
     return out
 
 
-# 对/向 + the company, then (within the clause) the capital verb: 对新华联置地进行增资.
-_CAPITAL_INTO = re.compile(r"((?:拟|将|已|还|也|共同|分别|同时)?)(对|向)")
+# After 对/向 + the company, within the clause, the capital verb: 对新华联置地进行增资.
+_CAPITAL_AFTER = re.compile(r"[^，。；]{0,12}?(?:进行|实施|完成)?(?:增资|注资|注入|出资|投资)")
 _STAKE_WORDS = re.compile(r"股|持有|出资|发起人")      # every stake pattern needs one: skip the rest
 
 
