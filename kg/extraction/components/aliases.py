@@ -15,7 +15,6 @@ from functools import cache
 
 from kg import data
 from kg.extraction.doc import Doc
-from kg.extraction.orgnames import proper_stem
 from kg.extraction.pipeline import component
 from kg.extraction.text import add_mention, has_anchor, is_generic, token_index
 from kg.extraction.words import event_suffix_re, org_suffixes, org_suffixes_longest_first, place_names
@@ -81,6 +80,9 @@ def _without_country(name: str) -> str | None:
     return None
 
 
+_BRAND_TAGS = {"x", "nz", "nt", "nr", "nrt", "nrfg", "j", "eng"}
+
+
 def _without_place(doc: Doc, m: Mention) -> str | None:
     """山东皇明太阳能集团 -> 皇明太阳能集团: a province or city in front of a brand (not 沧州市人民政府)."""
     opening = _place_opening().match(m.text)
@@ -92,7 +94,13 @@ def _without_place(doc: Doc, m: Mention) -> str | None:
     if len(rest) < 4 or suffix is None or len(rest) - len(suffix) < 2:
         return None
     start = m.end - len(rest)
-    return rest if proper_stem(doc, start, m.end - len(suffix)) else None
+    idx = token_index(doc)
+    if start not in idx.start_set:
+        return None                                 # 上海交通大学 is one word: no place to take off
+    stem_end = m.end - len(suffix)
+    inside = [t for t in doc.tokens[idx.at(start):idx.at(stem_end - 1) + 1] if t.start >= start and t.end <= stem_end]
+    brand = any(t.tag in _BRAND_TAGS and len(t.text) > 1 and t.text not in place_names() for t in inside)
+    return rest if brand else None             # 皇明 is a brand; 药品监督管理, 胸科 are not
 
 
 @cache

@@ -28,6 +28,7 @@ from kg.names import cores, norm
 
 COUNTRIES = data.word_list("countries")
 
+_REGISTERED = tuple(data.word_list("registered_endings")) + ("有限合伙)", "有限合伙）")
 _SUBSIDIARY = re.compile(r"^[（(]?(?:中国|上海|北京|苏州|香港)[）)]?.{0,8}(?:有限公司|分公司|公司)$")
 def fold_units(doc: Doc) -> list[Mention]:
     """Units and subsidiaries become mentions of their parent; returns the kept mentions."""
@@ -206,7 +207,8 @@ def entities(doc: Doc) -> Doc:
             if norm(f) not in seen:
                 seen.add(norm(f))
                 aliases.append(f)
-        if etype == EntityType.ORGANIZATION:       # 赛特斯信息科技股份有限公司 is also 赛特斯信息科技
+        if etype == EntityType.ORGANIZATION and name.endswith(_REGISTERED):
+            # 赛特斯信息科技股份有限公司 is also 赛特斯信息科技: a registered company's name without its legal form
             aliases += [c for c in cores(name) if c in name and c not in seen and not seen.add(c)]
         out.append(Entity(name=name, type=etype, aliases=aliases, mentions=ms))
     doc.entities = sorted(out, key=lambda e: e.mentions[0].start)
