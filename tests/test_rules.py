@@ -220,3 +220,9 @@ def test_capital_put_into_a_company():
     rels = relations("青禾集团、蓝湾资本对万达置业进行增资，取得万达置业20%的股权。")
     assert {("青禾集团", "INVESTS_IN", "万达置业"), ("蓝湾资本", "INVESTS_IN", "万达置业")} <= rels
     assert ("青禾资本", "INVESTS_IN", "蓝湾乳业") in relations("青禾资本在蓝湾乳业的持股已经减少到了5%。")
+
+
+def test_a_title_chain_after_a_comma_belongs_to_the_next_person():
+    rels = relations("市卫健委主任王建国，浦东区委副书记、区长李明华，副区长张伟参加调研。")
+    assert ("王建国", "WORKS_FOR", "浦东区委") not in rels
+    assert ("李明华", "WORKS_FOR", "浦东区委") in rels

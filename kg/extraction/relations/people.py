@@ -64,8 +64,9 @@ def _name_first(ctx: Context) -> list[Relation]:
         rest = ctx.text(org.end, org.end + 12).lstrip("的")
         title = next((t for t in title_words if rest.startswith(t)), None)
         title_end = org.end + (len(ctx.text(org.end, org.end + 12)) - len(rest)) + len(title or "")
-        if any(q.start == title_end for q in ctx.of(p.sentence, PER)):
-            continue                     # 古迦睿，联影集团董事长薛敏: the title is 薛敏's
+        clause = re.search(r"[，,。；;]|$", ctx.doc.text[title_end:title_end + 40])
+        if any(title_end <= q.start <= title_end + clause.start() for q in ctx.of(p.sentence, PER)):
+            continue                     # 古迦睿，联影集团董事长薛敏 / …区委副书记、区长翟磊: the titles are 薛敏's
         if title and titles()[title] == "work":
             out.append(make_rel(p, RelationType.WORKS_FOR, org, ctx, p.sentence, "name-first", Attrs(title=title)))
     return out
