@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kg.extraction.components import gazetteer as gazetteer_module
+from kg.extraction.components import latin_organizations
 from kg.extraction.components.names_model import organisation_like, person_like
 from kg.extraction.extractor import extract
 from kg.model import Article, EntityType
@@ -226,3 +227,11 @@ def test_a_title_chain_after_a_comma_belongs_to_the_next_person():
     rels = relations("市卫健委主任王建国，浦东区委副书记、区长李明华，副区长张伟参加调研。")
     assert ("王建国", "WORKS_FOR", "浦东区委") not in rels
     assert ("李明华", "WORKS_FOR", "浦东区委") in rels
+
+
+def test_organisations_named_in_english_words():
+    ents = entities("本轮融资由Venrock Healthcare Capital Partners领投，蓝湾医药与One Bio达成合作。")
+    assert ents["Venrock Healthcare Capital Partners"][0] == ORG and ents["One Bio"][0] == ORG
+    assert "One" not in ents
+    doc = make_doc("联影医疗发布uMR Ultra磁共振系统，Capital一词不是名字。", upto="tokens")
+    assert latin_organizations.find(doc) == []          # no ending, or a lone word
