@@ -18,10 +18,10 @@ from kg.model import EntityType
 
 @cache
 def latin_name_re() -> re.Pattern:
-    """Up to five capitalised words (or all-capital ones: RA, LLC) before an ending, not glued to
-    more Latin letters on either side."""
+    """One to five capitalised words (or all-capital ones: RA, LLC) before an ending."""
     ending = data.alternation_re(data.word_list("latin_org_endings")).pattern
-    return re.compile(rf"(?<![A-Za-z0-9&.])(?:[A-Z][A-Za-z0-9&'.\-]* ){{0,5}}(?:{ending})(?![A-Za-z0-9])")
+    # starts with a literal class, so re scans Chinese text fast; the character before is checked apart
+    return re.compile(rf"(?:[A-Z][A-Za-z0-9&'.\-]* ){{1,5}}(?:{ending})(?![A-Za-z0-9])")
 
 
 _GUESSES = ("model", "list")       # mentions a longer Latin name may take over
@@ -32,8 +32,10 @@ def find(doc: Doc) -> list[tuple[int, int]]:
     out = []
     for m in latin_name_re().finditer(doc.text):
         a, b = m.span()
+        if re.match(r"[A-Za-z0-9&.]", doc.text[a - 1:a]):
+            continue                                  # glued to more Latin letters: part of something else
         overlapping = [x for x in doc.mentions if x.start < b and a < x.end]
-        if " " in m.group(0) and all(x.rule in _GUESSES and a <= x.start and x.end <= b for x in overlapping):
+        if all(x.rule in _GUESSES and a <= x.start and x.end <= b for x in overlapping):
             out.append((a, b))
     return out
 
