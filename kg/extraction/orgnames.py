@@ -17,8 +17,9 @@ from kg import data
 from kg.extraction.doc import Doc
 from kg.extraction.text import ANCHOR_TAGS, NEVER_FIRST, has_anchor, is_generic, token_index, trace_left
 from kg.extraction.words import (
-    boundary_words, generic_places, internal_words, org_suffixes, org_suffixes_longest_first, place_names, titles,
+    boundary_words, generic_places, internal_words, org_suffixes, org_suffixes_longest_first, titles,
 )
+from kg.names import leading_place, places
 
 STEM_TAGS = ANCHOR_TAGS | {"s"}          # 东方医院: a place-like word before a strong suffix
 GENERIC_MODIFIERS = data.word_list("org_generic_modifiers")
@@ -53,10 +54,15 @@ def word_brand(doc: Doc, start: int, s: int, e: int) -> bool:
 
 
 _DATE_OPENING = re.compile(r"(?:\d{1,4}年)?(?:\d{1,2}月)?(?:\d{1,2}[日号])?")
-# Ordinary words that run into a name from the clause before it (回报社会|北京市…, 当初|三闾大学).
-# ...and first characters of two-character words jieba's HMM glues before a place (现为|杭州, 有原|衡水).
+_DIGITS = re.compile(r"\d+")
+# First characters of two-character words jieba's HMM glues before a place (现为|杭州, 有原|衡水).
 _GLUED_OPENERS = NEVER_FIRST | set("现有原曾已并也还均亦")
+# Ordinary words that run into a name from the clause before it (回报社会|北京市…, 当初|三闾大学).
 _RUN_IN_TAGS = {"n", "v", "vn", "t", "d", "a", "ad", "r", "p", "c", "m", "l", "i", "f", "q"}
+
+
+def _is_place(tok) -> bool:
+    return tok.text in places() or tok.tag == "ns" and len(tok.text) > 1
 
 
 def trim_opening(doc: Doc, start: int, end: int) -> int:
@@ -71,20 +77,18 @@ def trim_opening(doc: Doc, start: int, end: int) -> int:
     date = _DATE_OPENING.match(text, start, end)
     if date and date.end() > start and re.search(r"[年月日号]$", date.group(0)) and end - date.end() >= 2:
         start = date.end()
-    elif re.match(r"\d+", text[start:end]):
-        digits = re.match(r"\d+", text[start:end]).end()
-        if text.startswith(tuple(place_names()), start + digits):   # 11|澳门城市大学
-            start += digits
+    elif (digits := _DIGITS.match(text, start, end)) and leading_place(text[digits.end():end]):
+        start = digits.end()                                            # 11|澳门城市大学
+    idx = token_index(doc)
     if text[start:start + 1] in NEVER_FIRST and end - start > 3:
-        tok = doc.tokens[token_index(doc).at(start)]
+        tok = doc.tokens[idx.at(start)]
         if tok.start == start and tok.tag == "x":                       # 对金洲|慈航
             start += 1
-    idx = token_index(doc)
     i = idx.at(start)
     first = i
     while i < len(doc.tokens) and doc.tokens[i].end < end:
         tok = doc.tokens[i]
-        if tok.text in place_names() or tok.tag == "ns" and len(tok.text) > 1:
+        if _is_place(tok):
             if i > first and tok.start > start:
                 return tok.start
             break
@@ -127,9 +131,9 @@ def registered_start(doc: Doc, s: int, max_len: int) -> int | None:
         taken.pop()                         # 随后|华侨城集团有限公司, 现任|用友软件股份有限公司
     if not taken:
         return None
-    places = [t for t in taken if t.text in place_names() or t.tag == "ns" and len(t.text) > 1]
-    if places:
-        return places[-1].start
+    in_places = [t for t in taken if _is_place(t)]
+    if in_places:
+        return in_places[-1].start
     opens_clause = i < 0 or doc.tokens[i].tag in ("punct", "space")
     return taken[-1].start if opens_clause and not taken[-1].tag.startswith("v") else None
 
@@ -144,8 +148,8 @@ def trim_body(doc: Doc, start: int, end: int) -> int:
     name = doc.text[start:end]
     for body in _BODIES:
         pos = name.find(body)
-        if pos > 1 and org_suffixes().get(next((x for x in org_suffixes_longest_first() if name.endswith(x, 0, pos)), ""),
-                                          "") == "org":
+        ending = next((x for x in org_suffixes_longest_first() if name.endswith(x, 0, pos)), None) if pos > 1 else None
+        if ending and org_suffixes()[ending] == "org":
             return start + pos
     return end
 

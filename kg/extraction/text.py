@@ -15,8 +15,9 @@ import re
 
 from kg import data
 from kg.extraction.doc import Doc, Token
-from kg.extraction.words import boundary_words, generic_terms, internal_words, place_names, titles
+from kg.extraction.words import boundary_words, generic_terms, internal_words, titles
 from kg.model import EntityType, Mention
+from kg.names import places
 
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
 # "j" (abbreviation) is not an anchor: jieba gives it to common words such as 研发.
@@ -66,7 +67,7 @@ def can_be_in_name(tok: Token, verbs_ok: bool = False) -> bool:
     w = tok.text
     if w in boundary_words():
         return False
-    if w in internal_words() or w in NAME_PUNCT or w in place_names():
+    if w in internal_words() or w in NAME_PUNCT or w in places():        # 大连 is a place whatever jieba tags it
         return True
     if len(w) == 1 and re.match(r"[\u4e00-\u9fff]", w):
         # a lone character's dictionary tag says little (泓/q, 委/zg), except for function words

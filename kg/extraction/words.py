@@ -83,9 +83,3 @@ def generic_terms() -> frozenset[str]:
 @cache
 def generic_places() -> frozenset[str]:
     return frozenset(data.words("generic_places.txt"))
-
-
-@cache
-def place_names() -> frozenset[str]:
-    """Provinces, cities and districts (places.tsv): name material whatever jieba tags them (大连/d)."""
-    return frozenset(name for name, _city, _province in data.table("places.tsv", 3))

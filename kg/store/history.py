@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 
 from kg.resolve import ArticleRows
 from kg.store.base import GraphStore, Node, Rel
-from kg.store.writes import LABELS, TYPES, record_load
+from kg.store.writes import _label, _type, record_load
 
 LIST_FIELDS = ("new_articles", "changed_articles", "retracted_articles", "new_entities", "new_facts",
                "rejected_rows", "problems")
@@ -38,18 +38,6 @@ MAX_PROBLEMS = 1000          # lines kept per load; the count is kept whole
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _label(label: str) -> str:
-    if label not in LABELS:
-        raise ValueError(f"unknown label {label!r}")
-    return label
-
-
-def _type(rtype: str) -> str:
-    if rtype not in TYPES:
-        raise ValueError(f"unknown relationship type {rtype!r}")
-    return rtype
 
 
 def begin(store: GraphStore) -> str:

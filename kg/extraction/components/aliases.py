@@ -11,14 +11,14 @@ text, so later mentions count and carry evidence.
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from kg import data
 from kg.extraction.doc import Doc
 from kg.extraction.pipeline import component
 from kg.extraction.text import add_mention, has_anchor, is_generic, token_index
-from kg.extraction.words import event_suffix_re, org_suffixes, org_suffixes_longest_first, place_names
+from kg.extraction.words import event_suffix_re, org_suffixes, org_suffixes_longest_first
 from kg.model import EntityType, Mention
+from kg.names import leading_place, places
 
 COUNTRIES = data.word_list("countries")
 _DOSAGE_FORMS = tuple(data.word_list("dosage_forms"))
@@ -85,11 +85,10 @@ _BRAND_TAGS = {"x", "nz", "nt", "nr", "nrt", "nrfg", "j", "eng"}
 
 def _without_place(doc: Doc, m: Mention) -> str | None:
     """山东皇明太阳能集团 -> 皇明太阳能集团: a province or city in front of a brand (not 沧州市人民政府)."""
-    opening = _place_opening().match(m.text)
-    if not opening:
+    place = leading_place(m.text)
+    if not place:
         return None
-    place = opening.group(0)
-    rest = re.sub(r"^[省市]", "", m.text[len(place):])
+    rest = re.sub(r"^[省市]", "", m.text[len(place.name):])
     suffix = next((x for x in org_suffixes_longest_first() if rest.endswith(x)), None)
     if len(rest) < 4 or suffix is None or len(rest) - len(suffix) < 2:
         return None
@@ -99,13 +98,8 @@ def _without_place(doc: Doc, m: Mention) -> str | None:
         return None                                 # 上海交通大学 is one word: no place to take off
     stem_end = m.end - len(suffix)
     inside = [t for t in doc.tokens[idx.at(start):idx.at(stem_end - 1) + 1] if t.start >= start and t.end <= stem_end]
-    brand = any(t.tag in _BRAND_TAGS and len(t.text) > 1 and t.text not in place_names() for t in inside)
+    brand = any(t.tag in _BRAND_TAGS and len(t.text) > 1 and t.text not in places() for t in inside)
     return rest if brand else None             # 皇明 is a brand; 药品监督管理, 胸科 are not
-
-
-@cache
-def _place_opening() -> re.Pattern:
-    return data.alternation_re(tuple(sorted(place_names(), key=len, reverse=True)))
 
 
 def country_prefix(doc: Doc, m: Mention) -> int:

@@ -209,7 +209,10 @@ def entities(doc: Doc) -> Doc:
                 aliases.append(f)
         if etype == EntityType.ORGANIZATION and name.endswith(_REGISTERED):
             # 赛特斯信息科技股份有限公司 is also 赛特斯信息科技: a registered company's name without its legal form
-            aliases += [c for c in cores(name) if c in name and c not in seen and not seen.add(c)]
+            for core in cores(name):
+                if core in name and core not in seen:
+                    seen.add(core)
+                    aliases.append(core)
         out.append(Entity(name=name, type=etype, aliases=aliases, mentions=ms))
     doc.entities = sorted(out, key=lambda e: e.mentions[0].start)
     return doc

@@ -100,6 +100,7 @@ def plausible(name: str, tags: Mapping[str, str], strict: bool = True) -> bool:
     return tag.startswith("nr") or (not strict and tag not in ("ns", "v", "a", "d", "c", "p", "r", "u", "uj"))
 
 
+_UNITS = ("处", "司", "科", "部", "办公室")      # internal units a name may follow (药品监管处唐孝波)
 _UNIT_BEFORE_NAME = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:处|司|科|部|办公室)(?=[\u4e00-\u9fff])")
 
 
@@ -109,30 +110,27 @@ def find_titled(text: str, tags: Mapping[str, str], words: frozenset[int] = froz
     a word of its own (`boundaries`: where jieba's words start), not begin one (司母戊)."""
     out = []
     for m in [*title_re().finditer(text), *_UNIT_BEFORE_NAME.finditer(text)]:
+        unit = m.group(0) in _UNITS
         if m.group(0) in ("处", "司", "科", "部") and text[m.start():m.start() + 2] in tags:
             continue                                # 部门, 科学, 处理: the unit is half of a word
-        if m.group(0) in ("处", "司", "科", "部", "办公室") and (
-                boundaries is not None and m.end() not in boundaries
-                or text[m.start() - 1:m.end()] in ("公司", "总部", "全部", "内部", "外部", "本部", "总司")):
+        if unit and (boundaries is not None and m.end() not in boundaries
+                     or text[m.start() - 1:m.end()] in ("公司", "总部", "全部", "内部", "外部", "本部", "总司")):
             continue
         start = m.end()
         if boundaries is not None and m.start() not in boundaries and start not in boundaries \
                 and CJK_RE.match(text[m.start() - 1:m.start()] or "a"):
             continue                                # 上海市长宁区: 市长 is not a title here
-        if start < len(text) and text[start] in " ：:为是" and not (text[start] in "：:为是" and m.group(0) in (
-                "处", "司", "科", "部", "办公室")):
+        if text[start:start + 1] in (" " if unit else " ：:为是"):
             start += 1                              # 董庄学校校长：史振起, 创始人是松田重次郎
         end = name_at(text, start, words) if start < len(text) else None
         foreign = _transliterated_run(text, start)
         if foreign and (end is None or foreign > end):     # 首席执行官杰夫马萨: no surname, a foreign name
-            if m.group(0) not in ("处", "司", "科", "部", "办公室"):
+            if not unit:
                 out.append((start, foreign, m.group(0)))
             continue
-        if end and m.group(0) in ("处", "司", "科", "部", "办公室") and not (
-                end >= len(text) or text.startswith(follow_words(), end) or not CJK_RE.match(text[end])
-                or end in words):
+        if end and unit and not (end >= len(text) or text.startswith(follow_words(), end)
+                                 or not CJK_RE.match(text[end]) or end in words):
             continue
-        unit = m.group(0) in ("处", "司", "科", "部", "办公室")
         if end and not text.startswith(tuple(titles()), start) and plausible(text[start:end], tags, strict=unit):
             out.append((start, end, m.group(0)))
     return out
@@ -207,11 +205,12 @@ _APPOINTING_LAST = frozenset(v[-1] for v in _APPOINTING)
 _DATE_END = re.compile(r"\d[年月日]$")
 
 
-def _after_date_or_appointing(text: str, start: int) -> bool:
-    prev = text[start - 1:start]                # most positions fail here, cheaply
-    if prev in ("年", "月", "日"):
-        return bool(_DATE_END.search(text, max(0, start - 4), start))
-    return prev in _APPOINTING_LAST and text[max(0, start - 3):start].endswith(_APPOINTING)
+def _after_date(text: str, start: int) -> bool:
+    return text[start - 1:start] in ("年", "月", "日") and bool(_DATE_END.search(text, max(0, start - 4), start))
+
+
+def _after_appointing(text: str, start: int) -> bool:
+    return text[start - 1:start] in _APPOINTING_LAST and text[max(0, start - 3):start].endswith(_APPOINTING)
 
 
 _BIO_PART = re.compile(r"，([^，。；：、]{3,30}?)(?=[，。；、]|$)")
@@ -249,10 +248,10 @@ def find_before_posts(text: str, tags: Mapping[str, str], boundaries: frozenset[
             continue
         before = text[max(0, start - 4):start]
         opens = _opens_clause(text, start, before, endings) or not text[start - 1].isalnum()   # 👇周峰，男，
-        acts = _after_date_or_appointing(text, start)
+        appointed = _after_appointing(text, start)
+        acts = appointed or _after_date(text, start)
         if not (opens or acts):
             continue
-        appointed = acts and text[max(0, start - 3):start].endswith(_APPOINTING)
         for n in (3, 2):
             end = start + n
             name = text[start:end]
@@ -267,8 +266,8 @@ def find_before_posts(text: str, tags: Mapping[str, str], boundaries: frozenset[
             if titled:
                 out.append((start, end))
                 break
-            glued = end not in boundaries and start in boundaries and verb.end() in boundaries \
-                and not any(start < b < verb.end() for b in boundaries)      # 宋尚龙任: one jieba word
+            glued = end not in boundaries and start in boundaries \
+                and not any(b in boundaries for b in range(start + 1, verb.end()))   # 宋尚龙任: one jieba word
             if (end in boundaries or glued) and verb.end() in boundaries and _name_word(name, tags):
                 out.append((start, end))
                 break

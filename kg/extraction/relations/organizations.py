@@ -66,16 +66,23 @@ _OBJECT_VERBS = ("联动", "携手", "牵手", "结盟")
 _WITH_AFTER = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:与|同)")
 
 
+def _hub(ctx: Context, orgs: list[EntityMention], pos: int) -> EntityMention | None:
+    """The organisation 与 follows, an adverb at most between (海康威视相继与…, 京基集团分别与…), with no
+    other organisation before the 与; not the last of a list (A、B分别与…: each of them)."""
+    for n, o in enumerate(orgs):
+        m = _WITH_AFTER.match(ctx.doc.text, o.end, pos)
+        if m and (n + 1 == len(orgs) or orgs[n + 1].start >= m.end()) and ctx.text(o.start - 1, o.start) != "、":
+            return o
+    return None
+
+
 def _with_list(ctx: Context, i: int, pos: int) -> list[EntityMention]:
     """[A, B, C, …] for `A与B、C、…等 <trigger>` in the clause before `pos`: every organisation
     between A's 与 and the trigger is A's partner, whatever else the list holds."""
     s = ctx.doc.sentences[i]
     clause = max(s.text.rfind(c, 0, pos - s.start) for c in "，。；") + 1 + s.start
     orgs = [o for o in ctx.of(i, ORG) if clause <= o.start and o.end <= pos]
-    hub = next((o for n, o in enumerate(orgs) if _WITH_AFTER.match(ctx.doc.text, o.end, pos)
-                and (n + 1 == len(orgs) or orgs[n + 1].start >= _WITH_AFTER.match(ctx.doc.text, o.end, pos).end())
-                and ctx.text(o.start - 1, o.start) != "、"),
-               None)                          # 海康威视相继与…, 京基集团分别与… (not A、B分别与…: each of them)
+    hub = _hub(ctx, orgs, pos)
     if hub is None:
         return []
     partners = [o for o in orgs if o.start > hub.end and o.name != hub.name]

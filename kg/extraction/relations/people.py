@@ -84,7 +84,7 @@ def _frames(ctx: Context) -> dict[int, EntityMention]:
     is set.  A generic reference (论坛上, 本次论坛, 致辞, 圆桌) points at the
     latest named event of that kind (…论坛 for 论坛), else the article's main
     event."""
-    main = _main_event(ctx)
+    main = ctx.main_event()
     frames: dict[int, EntityMention] = {}
     current = None
     for i, s in enumerate(ctx.doc.sentences):
@@ -110,17 +110,6 @@ def _latest_of_kind(ctx: Context, pos: int, word: str) -> EntityMention | None:
         return None
     before = [m for m in ctx.mentions if m.type == EVT and m.start < pos and m.name.endswith(kind)]
     return before[-1] if before else None
-
-
-def _main_event(ctx: Context) -> EntityMention | None:
-    events = [m for m in ctx.mentions if m.type == EVT]
-    if not events:
-        return None
-    counts: dict[str, int] = {}
-    for e in events:
-        counts[e.name] = counts.get(e.name, 0) + 1
-    best = max(counts, key=lambda n: (counts[n], -min(e.start for e in events if e.name == n)))
-    return next(e for e in events if e.name == best)
 
 
 def spoke_at(ctx: Context) -> list[Relation]:

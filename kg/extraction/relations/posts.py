@@ -166,8 +166,8 @@ def _joined_people(ctx: Context, people: list[EntityMention], joint: bool = Fals
         return []
     group = [people[-1]]
     for p in reversed(people[:-1]):
-        if re.fullmatch(r"[、和与及]|以及", ctx.text(p.end, group[0].start)) or re.fullmatch(
-                r"(?:[和与及]|以及)[^，。；：、“”]{1,10}", ctx.text(p.end, group[0].start)) and joint:
+        between = ctx.text(p.end, group[0].start)
+        if re.fullmatch(r"[、和与及]|以及", between) or joint and re.fullmatch(r"(?:[和与及]|以及)[^，。；：、“”]{1,10}", between):
             group.insert(0, p)
         else:
             break
